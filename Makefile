@@ -1,0 +1,45 @@
+# make lab   : set up (.venv, pinned packages, helpers, data/) and open JupyterLab on notebooks/
+# make test  : set up the same way and run every test (unit tests + every notebook under nbval)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SHARED_DATA ?= ../shared/data/fashion-mnist
+DATA_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+
+.PHONY: setup data lab test outputs bench clean
+
+setup: $(VENV)/.installed data
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Copy the offline dataset when it sits beside the project; otherwise helpers
+# falls back to Keras' cache and download.
+data:
+	@mkdir -p data/fashion-mnist
+	@if [ -d "$(SHARED_DATA)" ]; then \
+	  for f in $(DATA_FILES); do \
+	    cmp -s "$(SHARED_DATA)/$$f" "data/fashion-mnist/$$f" || cp "$(SHARED_DATA)/$$f" data/fashion-mnist/; \
+	  done; echo "data/fashion-mnist/ is filled from $(SHARED_DATA)"; \
+	else echo "No $(SHARED_DATA): the notebooks will use Keras' cache or download Fashion-MNIST"; fi
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup
+	NOTEBOOK_PRESET=smoke $(PY) -m pytest
+
+# Re-run every notebook in the default preset and keep its outputs (for committing).
+outputs: setup
+	NOTEBOOK_PRESET=default $(PY) tools/run_notebooks.py notebooks/*.ipynb
+
+bench: setup
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf $(VENV) models/smoke

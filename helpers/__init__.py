@@ -1,0 +1,25 @@
+"""Plumbing for the chapter-17 notebooks: data, presets, seeds, plots, layers.
+
+Usage::
+
+    import helpers
+    settings = helpers.setup("stacked")
+    data = helpers.load_fashion_mnist(train_size=settings.train_size)
+"""
+from helpers.session import SEED, set_seeds, setup  # first: quiets TensorFlow's logs
+from helpers.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fashion_mnist
+from helpers.presets import PRESETS, PresetError, Settings, current_preset, preset_settings
+from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
+                              plot_reconstructions)
+from helpers.training import clear_backup, model_path, resumable, save_model
+from helpers import layers
+
+__all__ = [
+    "SEED", "set_seeds", "setup",
+    "CLASS_NAMES", "FashionMNIST", "FashionMNISTError", "load_fashion_mnist",
+    "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
+    "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
+    "plot_reconstructions",
+    "clear_backup", "model_path", "resumable", "save_model",
+    "layers",
+]

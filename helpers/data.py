@@ -1,0 +1,163 @@
+"""Fashion-MNIST from its four standard IDX ``.gz`` files, in the book's split.
+
+Folders are tried in this order: ``$FASHION_MNIST_DIR``, the project's
+``data/fashion-mnist/``, Keras' cache (``$KERAS_HOME/datasets/fashion-mnist``
+or ``~/.keras/datasets/fashion-mnist``), then Keras' own download, unless
+``FASHION_MNIST_NO_DOWNLOAD`` is set (the tests set it: nothing downloads
+at test time).
+
+Usage::
+
+    data = load_fashion_mnist()
+    data.X_train.shape, data.class_names[data.y_train[0]]
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helpers.paths import DATA_DIR
+
+CLASS_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+# file name -> (IDX magic number, expected item count)
+FILES = {
+    "train-images-idx3-ubyte.gz": (2051, 60_000),
+    "train-labels-idx1-ubyte.gz": (2049, 60_000),
+    "t10k-images-idx3-ubyte.gz": (2051, 10_000),
+    "t10k-labels-idx1-ubyte.gz": (2049, 10_000),
+}
+VALID_SIZE = 5_000
+DIR_VARIABLE = "FASHION_MNIST_DIR"
+NO_DOWNLOAD_VARIABLE = "FASHION_MNIST_NO_DOWNLOAD"
+
+
+class FashionMNISTError(RuntimeError):
+    """Fashion-MNIST could not be found or read; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The book's split: 55,000 train, 5,000 validation, 10,000 test images."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...] = CLASS_NAMES
+    source: Path | None = None
+
+
+def candidate_dirs() -> list[Path]:
+    """The folders searched for the four files, in order."""
+    dirs = []
+    if os.environ.get(DIR_VARIABLE):
+        dirs.append(Path(os.environ[DIR_VARIABLE]).expanduser())
+    dirs.append(DATA_DIR / "fashion-mnist")
+    keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    dirs.append(keras_home / "datasets" / "fashion-mnist")
+    return dirs
+
+
+def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
+    """Read one gzipped IDX file, checking its magic number, count and length."""
+    problem = f"{path} is not a valid Fashion-MNIST file"
+    try:
+        with gzip.open(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise FashionMNISTError(f"{problem}: cannot decompress it ({error}).{_fix()}") from None
+    if len(raw) < 8 or struct.unpack(">I", raw[:4])[0] != magic:
+        found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else "nothing"
+        raise FashionMNISTError(
+            f"{problem}: IDX magic number {found}, expected {magic}.{_fix()}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    if shape[0] != count:
+        raise FashionMNISTError(
+            f"{problem}: it holds {shape[0]} items, expected {count}.{_fix()}")
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise FashionMNISTError(
+            f"{problem}: {len(raw)} bytes after decompression, expected {expected} "
+            f"(truncated or padded).{_fix()}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _fix() -> str:
+    return (
+        "\nFix: run `make data` (it copies ../shared/data/fashion-mnist/ into data/), "
+        f"or put the four files {', '.join(FILES)} into data/fashion-mnist/, "
+        f"or set {DIR_VARIABLE} to a folder that holds them."
+    )
+
+
+def find_dataset_dir(download: bool | None = None) -> Path:
+    """The first folder holding all four files, downloading with Keras as a last resort."""
+    tried = candidate_dirs()
+    for folder in tried:
+        if all((folder / name).is_file() for name in FILES):
+            return folder
+    if download is None:
+        download = not os.environ.get(NO_DOWNLOAD_VARIABLE)
+    if download:
+        try:
+            _keras_download()
+        except Exception as error:  # no network, proxy, disk: report it with the fix
+            raise FashionMNISTError(
+                f"Fashion-MNIST is not in {_listing(tried)}\nand Keras could not download it "
+                f"({type(error).__name__}: {error}).{_fix()}") from None
+        for folder in tried:
+            if all((folder / name).is_file() for name in FILES):
+                return folder
+    raise FashionMNISTError(
+        f"Fashion-MNIST is not in any of these folders (each needs all four files):"
+        f"\n{_listing(tried)}{_fix()}")
+
+
+def _listing(folders: list[Path]) -> str:
+    return "\n".join(f"  - {folder}" for folder in folders)
+
+
+def _keras_download() -> None:
+    import keras
+
+    keras.datasets.fashion_mnist.load_data()
+
+
+def load_fashion_mnist(train_size: int | None = None, valid_size: int | None = None,
+                       download: bool | None = None) -> FashionMNIST:
+    """Load the book's split as float32 images in [0, 1] and uint8 labels.
+
+    ``train_size``/``valid_size`` keep only the first images of each split
+    (the smoke preset uses this); ``None`` keeps them all.
+
+    Usage: ``data = load_fashion_mnist(train_size=settings.train_size)``
+    """
+    folder = find_dataset_dir(download)
+    arrays = {name: read_idx(folder / name, *spec) for name, spec in FILES.items()}
+    images = arrays["train-images-idx3-ubyte.gz"].astype(np.float32) / 255.0
+    labels = arrays["train-labels-idx1-ubyte.gz"]
+    X_train, y_train = images[:-VALID_SIZE], labels[:-VALID_SIZE]
+    X_valid, y_valid = images[-VALID_SIZE:], labels[-VALID_SIZE:]
+    for name, size in (("train_size", train_size), ("valid_size", valid_size)):
+        if size is not None and size <= 0:
+            raise ValueError(f"{name} must be a positive number of images or None, got {size}")
+    return FashionMNIST(
+        X_train=X_train[:train_size], y_train=y_train[:train_size],
+        X_valid=X_valid[:valid_size], y_valid=y_valid[:valid_size],
+        X_test=arrays["t10k-images-idx3-ubyte.gz"].astype(np.float32) / 255.0,
+        y_test=arrays["t10k-labels-idx1-ubyte.gz"],
+        source=folder,
+    )

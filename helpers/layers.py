@@ -1,0 +1,81 @@
+"""Layers taught in one notebook and reused by later ones.
+
+Each definition here is also shown in the notebook that teaches it, in a
+cell marked ``#@save``; ``tests/test_saved_cells.py`` checks that the two
+stay identical. Importing ``helpers`` registers them, so a saved ``.keras``
+model that uses them reloads with ``keras.models.load_model(path)``.
+"""
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class DenseTranspose(keras.layers.Layer):
+    """A dense layer that reuses the transposed kernel of another ``Dense``.
+
+    Usage: ``decoder_layer = DenseTranspose(encoder_layer, activation="sigmoid")``
+    """
+
+    def __init__(self, dense, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = dense
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        # Only the biases are new: the kernel belongs to `dense`.
+        self.bias = self.add_weight(name="bias", shape=(self.dense.kernel.shape[0],),
+                                    initializer="zeros")
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, ops.transpose(self.dense.kernel)) + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "dense": keras.saving.serialize_keras_object(self.dense),
+                "activation": keras.activations.serialize(self.activation)}
+
+    @classmethod
+    def from_config(cls, config):
+        config["dense"] = keras.saving.deserialize_keras_object(config["dense"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class TiedAutoencoder(keras.Model):
+    """A stacked autoencoder whose decoder reuses the encoder's kernels, transposed.
+
+    Its config holds only the layer sizes, so reloading rebuilds the tie.
+    Usage: ``tied_ae = TiedAutoencoder(units=(100, 30))``
+    """
+
+    def __init__(self, units=(100, 30), image_shape=(28, 28), **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.image_shape = tuple(units), tuple(image_shape)
+        self.flatten = keras.layers.Flatten()
+        self.encoder_layers = [keras.layers.Dense(size, activation="relu") for size in units]
+        activations = ["relu"] * (len(units) - 1) + ["sigmoid"]
+        self.decoder_layers = [DenseTranspose(dense, activation=activation)
+                               for dense, activation in zip(self.encoder_layers[::-1],
+                                                            activations)]
+        self.reshape = keras.layers.Reshape(self.image_shape)
+
+    def encode(self, inputs):
+        codings = self.flatten(inputs)
+        for layer in self.encoder_layers:
+            codings = layer(codings)
+        return codings
+
+    def decode(self, codings):
+        outputs = codings
+        for layer in self.decoder_layers:
+            outputs = layer(outputs)
+        return self.reshape(outputs)
+
+    def call(self, inputs):
+        return self.decode(self.encode(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "units": list(self.units),
+                "image_shape": list(self.image_shape)}

@@ -1,0 +1,69 @@
+"""Run notebooks top to bottom and keep their outputs, cleaned for committing.
+
+Usage: ``NOTEBOOK_PRESET=default python tools/run_notebooks.py notebooks/*.ipynb``
+
+Cleaning: TensorFlow's start-up notices on stderr are dropped, progress-bar
+updates overwritten with ``\\r`` are collapsed to their last state, and
+per-cell timing metadata is removed, so diffs show only what changed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOISE = re.compile(r"oneDNN|cuda|absl::|cpu_feature_guard|TF_ENABLE_ONEDNN_OPTS|"
+                   r"rebuild TensorFlow|computation placer|WARNING: All log messages|"
+                   r"E0000|I0000|W0000")
+
+
+def collapse_carriage_returns(text: str) -> str:
+    """Keep what a terminal would show: the text after the last ``\\r`` of each line."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def clean(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        outputs = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                if output.name == "stderr":
+                    kept = [line for line in output.text.splitlines(keepends=True)
+                            if not NOISE.search(line)]
+                    output.text = "".join(kept)
+                output.text = collapse_carriage_returns(output.text)
+                if not output.text.strip():
+                    continue
+            outputs.append(output)
+        cell.outputs = outputs
+
+
+def run(path: Path) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    elapsed = time.perf_counter() - start
+    clean(notebook)
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main(paths: list[str]) -> None:
+    os.environ.setdefault("NOTEBOOK_PRESET", "default")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for name in paths:
+        print(f"{name}: running in the {os.environ['NOTEBOOK_PRESET']} preset...", flush=True)
+        print(f"{name}: {run(Path(name)):.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

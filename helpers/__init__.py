@@ -11,6 +11,7 @@ from helpers.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fash
 from helpers.presets import PRESETS, PresetError, Settings, current_preset, preset_settings
 from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
                               plot_reconstructions)
+from helpers.metrics import reconstruction_mse
 from helpers.training import clear_backup, model_path, resumable, save_model
 from helpers import layers
 
@@ -20,6 +21,7 @@ __all__ = [
     "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
+    "reconstruction_mse",
     "clear_backup", "model_path", "resumable", "save_model",
     "layers",
 ]

@@ -12,7 +12,8 @@ from helpers.presets import PRESETS, PresetError, Settings, current_preset, pres
 from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
                               plot_reconstructions)
 from helpers.metrics import reconstruction_mse
-from helpers.training import clear_backup, model_path, resumable, save_model
+from helpers.training import clear_backup, load_saved, model_path, resumable, save_model
+from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
     "reconstruction_mse",
-    "clear_backup", "model_path", "resumable", "save_model",
+    "clear_backup", "load_saved", "model_path", "resumable", "save_model",
+    "KLDivergenceRegularizer",
     "layers",
 ]

@@ -49,13 +49,15 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     },
     "denoising": {
         "train_size": (2_000, None, None),
-        "epochs": (2, 10, 20),
-        "batch_size": (128, 128, 32),
+        "epochs": (5, 10, 10),
+        "batch_size": (32, 128, 32),
+        # The denoised error must be this many times lower than the noisy input's.
+        "min_denoising_gain": (1.3, 2.0, 2.0),
     },
     "sparse": {
         "train_size": (2_000, None, None),
-        "epochs": (2, 10, 20),
-        "batch_size": (128, 128, 32),
+        "epochs": (5, 10, 10),
+        "batch_size": (32, 128, 32),
     },
     "vae": {
         "train_size": (2_000, None, None),

@@ -4,6 +4,7 @@ Usage::
 
     model.fit(..., callbacks=resumable(settings, "stacked_ae"))
     path = save_model(model, settings, "stacked_ae")
+    stacked_ae = load_saved(settings, "stacked_ae")   # None if not saved yet
 """
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ def resumable(settings: Settings, name: str) -> list[keras.callbacks.Callback]:
 def clear_backup(settings: Settings, name: str) -> None:
     """Forget an interrupted run, so that the next fit starts from scratch."""
     shutil.rmtree(models_dir(settings.preset) / "backup" / name, ignore_errors=True)
+
+
+def load_saved(settings: Settings, name: str) -> keras.Model | None:
+    """The model ``save_model(model, settings, name)`` wrote, or ``None`` if there is none yet.
+
+    Usage: ``stacked_ae = load_saved(settings, "stacked_ae")``
+    """
+    path = model_path(settings, name)
+    return keras.models.load_model(path) if path.is_file() else None
 
 
 def save_model(model: keras.Model, settings: Settings, name: str) -> Path:

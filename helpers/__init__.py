@@ -15,6 +15,7 @@ from helpers.metrics import reconstruction_mse
 from helpers.training import clear_backup, load_saved, model_path, resumable, save_model
 from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
+from helpers import vae, widgets  # vae registers the VAE class for load_model
 
 __all__ = [
     "SEED", "set_seeds", "setup",
@@ -26,4 +27,5 @@ __all__ = [
     "clear_backup", "load_saved", "model_path", "resumable", "save_model",
     "KLDivergenceRegularizer",
     "layers",
+    "vae", "widgets",
 ]

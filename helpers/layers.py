@@ -79,3 +79,26 @@ class TiedAutoencoder(keras.Model):
     def get_config(self):
         return {**super().get_config(), "units": list(self.units),
                 "image_shape": list(self.image_shape)}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class Sampling(keras.layers.Layer):
+    """Draw codings from N(mean, exp(log_var)) with the reparameterization trick.
+
+    Usage: ``codings = Sampling(seed=42)([codings_mean, codings_log_var])``
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        # The generator's state is a variable: each call draws new noise,
+        # and the same seed replays the same draws.
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        codings_mean, codings_log_var = inputs
+        epsilon = keras.random.normal(ops.shape(codings_log_var), seed=self.seed_generator)
+        return codings_mean + ops.exp(codings_log_var / 2) * epsilon
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}

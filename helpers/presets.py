@@ -60,9 +60,12 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "batch_size": (32, 128, 32),
     },
     "vae": {
-        "train_size": (2_000, None, None),
-        "epochs": (2, 25, 50),
+        "train_size": (5_000, None, None),
+        "epochs": (3, 25, 25),
         "batch_size": (128, 128, 128),
+        # A VAE trained for seconds (smoke) has codings that only roughly follow the prior.
+        "latent_mean_tolerance": (0.75, 0.25, 0.25),
+        "latent_variance_range": ((0.5, 2.0), (0.6, 1.4), (0.6, 1.4)),
     },
 }
 

@@ -61,6 +61,18 @@ class TiedAutoencoder(keras.Model):
                                                             activations)]
         self.reshape = keras.layers.Reshape(self.image_shape)
 
+    def build(self, input_shape):
+        # Build each layer explicitly, so the weights exist before fit (and on reload).
+        size = 1
+        for dimension in self.image_shape:
+            size *= dimension
+        for layer in self.encoder_layers:
+            layer.build((None, size))
+            size = layer.units
+        for layer in self.decoder_layers:
+            layer.build((None, size))
+            size = layer.dense.kernel.shape[0]
+
     def encode(self, inputs):
         codings = self.flatten(inputs)
         for layer in self.encoder_layers:

@@ -25,9 +25,13 @@ def set_seeds(seed: int = SEED) -> None:
 
 def setup(notebook: str, seed: int = SEED) -> Settings:
     """Seed everything, print the preset and the settings this notebook uses."""
+    import logging
+
     import keras
     import matplotlib.pyplot as plt
 
+    # TensorFlow's Python warnings (retracing notices) are noise in a lesson.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     preset = current_preset()
     settings = preset_settings(notebook, preset)
     set_seeds(seed)

@@ -24,7 +24,21 @@ NOISE = re.compile(r"oneDNN|cuda|absl::|cpu_feature_guard|TF_ENABLE_ONEDNN_OPTS|
 
 def collapse_carriage_returns(text: str) -> str:
     """Keep what a terminal would show: the text after the last ``\\r`` of each line."""
+    text = text.replace("\b", "")
     return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive outputs of the same stream (a progress bar arrives in many)."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def clean(notebook: nbformat.NotebookNode) -> None:
@@ -33,7 +47,7 @@ def clean(notebook: nbformat.NotebookNode) -> None:
             continue
         cell.metadata.pop("execution", None)
         outputs = []
-        for output in cell.outputs:
+        for output in merge_streams(cell.outputs):
             if output.output_type == "stream":
                 if output.name == "stderr":
                     kept = [line for line in output.text.splitlines(keepends=True)

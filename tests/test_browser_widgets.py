@@ -1,0 +1,196 @@
+"""A real browser drives the VAE widgets: JupyterLab on 127.0.0.1, headless
+Chromium through Playwright, notebook 07 run in the smoke preset with
+"Run All Cells", then the interpolation slider moved with the keyboard and
+the decoded image checked to change.
+
+Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
+a missing Chromium is a failure. The server is stopped even when the test fails.
+"""
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "notebooks/07_variational_autoencoders.ipynb"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SLIDER = ".vae-interpolation-slider"
+DECODED = "img.vae-interpolation-decoded"
+RUN_TIMEOUT_MS = 180_000  # the whole notebook in the smoke preset, CPU busy or not
+
+
+def find_chromium():
+    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
+    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser",
+                                                   "google-chrome")]
+    return next((path for path in candidates if path and Path(path).is_file()), None)
+
+
+@pytest.fixture
+def chromium():
+    path = find_chromium()
+    if path is None:
+        reason = ("no Chromium found (looked at $CHROMIUM, /usr/bin/chromium and PATH); "
+                  "install it with `apt-get install chromium`")
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def api(base_url, token, path, method="GET"):
+    request = urllib.request.Request(f"{base_url}{path}", method=method,
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.read()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a free port of 127.0.0.1; yields (base URL, token)."""
+    port, token = free_port(), secrets.token_hex(16)
+    lab_settings = {
+        # No autosave: the run must not write its outputs into the committed notebook.
+        "docmanager-extension/plugin": {"autosave": False},
+        # Start the notebook's kernel without asking, and ask nothing about news.
+        # Render every cell, so outputs far down the notebook exist in the page.
+        "notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
+        "apputils-extension/notification": {"fetchNews": "false"},
+    }
+    for name, values in lab_settings.items():
+        folder, plugin = name.split("/")
+        path = tmp_path / "lab-settings" / "@jupyterlab" / folder
+        path.mkdir(parents=True, exist_ok=True)
+        (path / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
+    env = dict(os.environ, NOTEBOOK_PRESET="smoke",
+               NOTEBOOK_MODELS_DIR=str(tmp_path / "models"))  # keep models/smoke/ untouched
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend, as for a reader
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={ROOT}",
+               f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
+               f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}"]
+    log_path = tmp_path / "jupyterlab.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited:\n{log_path.read_text()[-3000:]}")
+            try:
+                api(base_url, token, "/api/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield base_url, token
+    finally:
+        stop_server(server, base_url, token)
+
+
+def stop_server(server, base_url, token):
+    """Shut the server down with its kernels; signal it if it does not go."""
+    try:
+        for kernel in json.loads(api(base_url, token, "/api/kernels")):
+            api(base_url, token, f"/api/kernels/{kernel['id']}", method="DELETE")
+        api(base_url, token, "/api/shutdown", method="POST")
+        server.wait(timeout=20)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        pass
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    base_url, token = lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{base_url}/lab/tree/{NOTEBOOK}?token={token}&reset")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            select_kernel = page.get_by_role("button", name="Select", exact=True)
+            try:  # JupyterLab may still ask which kernel to start
+                select_kernel.click(timeout=3_000)
+            except PlaywrightTimeout:
+                pass
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+            first_prompt = page.locator(".jp-CodeCell .jp-InputPrompt").first
+            for attempt in range(3):  # a click before the kernel's channels open is lost
+                page.wait_for_timeout(1_000)
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-itemLabel").filter(
+                    has_text=re.compile(r"^Run All Cells$")).click()
+                try:
+                    page.wait_for_function(
+                        "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
+                        arg=first_prompt.element_handle(), timeout=10_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+
+            slider = page.locator(SLIDER)
+            error = page.locator(".jp-OutputArea-output", has_text="Traceback")
+            slider.or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
+            if error.count():
+                pytest.fail(f"a notebook cell failed in the browser:\n{error.first.inner_text()}")
+            slider.scroll_into_view_if_needed()
+            image = page.locator(DECODED)
+            page.wait_for_function(f"document.querySelector('{DECODED}').src !== ''")
+            source_before, pixels_before = image.get_attribute("src"), image.screenshot()
+            readout_before = slider.locator(".widget-readout").inner_text()
+
+            slider.locator(".noUi-handle").first.focus()
+            pressed = time.perf_counter()
+            for _ in range(4):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "([selector, before]) => document.querySelector(selector).src !== before",
+                arg=[DECODED, source_before], timeout=30_000)
+            first_update = time.perf_counter() - pressed
+            page.wait_for_timeout(500)  # let the last key's image arrive too
+
+            readout_after = slider.locator(".widget-readout").inner_text()
+            assert float(readout_after) > float(readout_before), (readout_before, readout_after)
+            assert image.screenshot() != pixels_before, "the decoded image did not change"
+        except Exception:
+            page.screenshot(path=tmp_path / "failure.png", full_page=True)
+            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
+                  f"{tmp_path / 'jupyterlab.log'}")
+            raise
+        finally:
+            browser.close()
+    print(f"\nbrowser test: first image update {first_update * 1000:.0f} ms after the key; "
+          f"whole test {time.perf_counter() - started:.0f} s")

@@ -28,8 +28,11 @@ data:
 	  done; echo "data/fashion-mnist/ is filled from $(SHARED_DATA)"; \
 	else echo "No $(SHARED_DATA): the notebooks will use Keras' cache or download Fashion-MNIST"; fi
 
+# Root (containers, CI) must opt in explicitly; nobody else needs the flag.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 test: setup
 	NOTEBOOK_PRESET=smoke $(PY) -m pytest

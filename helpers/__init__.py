@@ -11,8 +11,10 @@ from helpers.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fash
 from helpers.presets import PRESETS, PresetError, Settings, current_preset, preset_settings
 from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
                               plot_reconstructions)
-from helpers.metrics import reconstruction_mse
-from helpers.training import clear_backup, load_saved, model_path, resumable, save_model
+from helpers.metrics import pca_mse, reconstruction_mse
+from helpers.tables import markdown_table, print_layer_table, show_table
+from helpers.training import (fit_or_load, load_saved, model_path, resumable, retrain_requested,
+                              save_model, shown_path)
 from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
 from helpers import vae, widgets  # vae registers the VAE class for load_model
@@ -23,8 +25,10 @@ __all__ = [
     "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
-    "reconstruction_mse",
-    "clear_backup", "load_saved", "model_path", "resumable", "save_model",
+    "pca_mse", "reconstruction_mse",
+    "markdown_table", "print_layer_table", "show_table",
+    "fit_or_load", "load_saved", "model_path", "resumable", "retrain_requested", "save_model",
+    "shown_path",
     "KLDivergenceRegularizer",
     "layers",
     "vae", "widgets",

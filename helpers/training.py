@@ -1,20 +1,31 @@
-"""Saving trained models and resuming interrupted training.
+"""Training that a re-run does not repeat, saving, and resuming.
+
+A notebook trains a model once per preset and saves it under
+``models/<preset>/``; run again (today or tomorrow) it loads the saved
+weights and learning curves instead of training again, and says so. One
+switch asks for training again: ``NOTEBOOK_RETRAIN=1`` in the environment,
+or ``helpers.setup(..., retrain=True)`` in the first cell. Tests and
+``make outputs`` always retrain.
 
 Usage::
 
-    model.fit(..., callbacks=resumable(settings, "stacked_ae"))
-    path = save_model(model, settings, "stacked_ae")
-    stacked_ae = load_saved(settings, "stacked_ae")   # None if not saved yet
+    stacked_ae.compile(loss="mse", optimizer="nadam")
+    history = fit_or_load(stacked_ae, settings, "stacked_ae", X_train, X_train,
+                          epochs=settings.epochs, validation_data=(X_valid, X_valid))
+    history["val_loss"][-1]
 """
 from __future__ import annotations
 
-import shutil
+import json
+import os
 from pathlib import Path
 
 import keras
 
-from helpers.paths import models_dir
+from helpers.paths import PROJECT_ROOT, models_dir
 from helpers.presets import Settings
+
+RETRAIN_VARIABLE = "NOTEBOOK_RETRAIN"
 
 
 def model_path(settings: Settings, name: str) -> Path:
@@ -22,16 +33,24 @@ def model_path(settings: Settings, name: str) -> Path:
     return models_dir(settings.preset) / f"{name}.keras"
 
 
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when it lies inside it (what notebooks print)."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return Path(path).name
+
+
+def retrain_requested() -> bool:
+    """True when ``$NOTEBOOK_RETRAIN`` asks to train again rather than reuse saved models."""
+    return os.environ.get(RETRAIN_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
+
+
 def resumable(settings: Settings, name: str) -> list[keras.callbacks.Callback]:
     """Callbacks that back up training each epoch, so a re-run after an
     interruption resumes where it stopped (the backup goes once fit ends)."""
     backup = models_dir(settings.preset) / "backup" / name
     return [keras.callbacks.BackupAndRestore(backup_dir=str(backup), delete_checkpoint=True)]
-
-
-def clear_backup(settings: Settings, name: str) -> None:
-    """Forget an interrupted run, so that the next fit starts from scratch."""
-    shutil.rmtree(models_dir(settings.preset) / "backup" / name, ignore_errors=True)
 
 
 def load_saved(settings: Settings, name: str) -> keras.Model | None:
@@ -48,3 +67,35 @@ def save_model(model: keras.Model, settings: Settings, name: str) -> Path:
     path = model_path(settings, name)
     model.save(path)
     return path
+
+
+def _history_path(settings: Settings, name: str) -> Path:
+    return models_dir(settings.preset) / f"{name}.history.json"
+
+
+def fit_or_load(model: keras.Model, settings: Settings, name: str, x, y=None,
+                **fit_kwargs) -> dict[str, list[float]]:
+    """Train the compiled ``model`` and save it with its learning curves, or, when
+    a saved one exists and no retraining is asked for, load its weights instead.
+
+    Returns the learning curves (``history.history``) either way. Training
+    resumes after an interruption (``resumable``) and shows Keras' progress bar.
+    """
+    path, history_path = model_path(settings, name), _history_path(settings, name)
+    if path.is_file() and history_path.is_file() and not retrain_requested():
+        try:
+            model.load_weights(path)
+        except ValueError:  # the reader changed the architecture since it was saved
+            print(f"{shown_path(path)} does not fit this model (its architecture changed): "
+                  "training again.")
+        else:
+            print(f"Loaded the trained model from {shown_path(path)} "
+                  f"(set {RETRAIN_VARIABLE}=1 or helpers.setup(..., retrain=True) to train again)")
+            return json.loads(history_path.read_text())
+    callbacks = list(fit_kwargs.pop("callbacks", [])) + resumable(settings, name)
+    history = model.fit(x, y, callbacks=callbacks, **fit_kwargs)
+    save_model(model, settings, name)
+    curves = {key: [float(value) for value in values] for key, values in history.history.items()}
+    history_path.write_text(json.dumps(curves))
+    print(f"Saved to {shown_path(path)}")
+    return curves

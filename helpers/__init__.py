@@ -7,6 +7,7 @@ Usage::
     data = helpers.load_fashion_mnist(train_size=settings.train_size)
 """
 from helpers.session import SEED, set_seeds, setup  # first: quiets TensorFlow's logs
+from helpers.classes import add_to_class
 from helpers.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fashion_mnist
 from helpers.presets import PRESETS, PresetError, Settings, current_preset, preset_settings
 from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
@@ -21,6 +22,7 @@ from helpers import vae, widgets  # vae registers the VAE class for load_model
 
 __all__ = [
     "SEED", "set_seeds", "setup",
+    "add_to_class",
     "CLASS_NAMES", "FashionMNIST", "FashionMNISTError", "load_fashion_mnist",
     "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",

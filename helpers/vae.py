@@ -1,9 +1,11 @@
 """The variational autoencoder of notebook 07: its two loss terms and the
 ``keras.Model`` subclass that trains with them.
 
-Both are shown in the notebook in cells marked ``#@save``
-(``tests/test_saved_cells.py`` keeps the copies identical). Importing
-``helpers`` registers ``VAE``, so ``keras.models.load_model("vae.keras")``
+Both are shown in the notebook in cells marked ``#@save``: the loss terms
+whole, the class built up over several cells (its body, then one method per
+cell with ``@helpers.add_to_class(VAE)``), in the order of this file.
+``tests/test_saved_cells.py`` keeps the copies identical, method by method.
+Importing ``helpers`` registers ``VAE``, so ``keras.models.load_model("vae.keras")``
 works in safe mode from any kernel.
 
 Usage::
@@ -48,6 +50,10 @@ class VAE(keras.Model):
         _, _, codings = self.encoder(inputs, training=training)
         return self.decoder(codings, training=training)
 
+    @property
+    def metrics(self):
+        return list(self.trackers.values())  # so that fit resets them each epoch
+
     def compute_losses(self, data, training):
         images, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         targets = images if targets is None else targets
@@ -57,6 +63,11 @@ class VAE(keras.Model):
                   "latent_loss": ops.mean(latent_loss(codings_mean, codings_log_var))}
         losses["loss"] = losses["reconstruction_loss"] + losses["latent_loss"]
         return losses
+
+    def update_trackers(self, losses):
+        for name, value in losses.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
@@ -68,17 +79,8 @@ class VAE(keras.Model):
     def test_step(self, data):
         return self.update_trackers(self.compute_losses(data, training=False))
 
-    def update_trackers(self, losses):
-        for name, value in losses.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())  # so that fit resets them each epoch
-
     def get_config(self):
-        return {**super().get_config(),
+        return {**super(VAE, self).get_config(),  # works outside a class body too
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder)}
 

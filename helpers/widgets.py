@@ -13,7 +13,6 @@ Usage::
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,7 +97,6 @@ class InterpolationWidget(widgets.VBox):
                  class_names: Sequence[str] = CLASS_NAMES, start=(0, 0), end=(3, 0)):
         self.vae, self.images, self.labels = vae, np.asarray(images), np.asarray(labels)
         self.class_names = list(class_names)
-        self.last_update_seconds = float("nan")
         self.choosers = [self._chooser(name, *pick) for name, pick in (("A", start), ("B", end))]
         self.slider = widgets.FloatSlider(0.5, min=0, max=1, step=0.05, description="A → B",
                                           continuous_update=True, readout_format=".2f")
@@ -148,13 +146,11 @@ class InterpolationWidget(widgets.VBox):
         return (1 - weight) * self.mean_a + weight * self.mean_b
 
     def _on_slide(self, change=None):
-        start = time.perf_counter()
         weight = self.slider.value
         self.decoded = _decode(self.vae, self.codings_at(weight))
         self.blend = (1 - weight) * self.image_a + weight * self.image_b
         self.decoded_image.value = to_png(self.decoded)
         self.blend_image.value = to_png(self.blend)
-        self.last_update_seconds = time.perf_counter() - start
 
 
 class LatentExplorer(widgets.VBox):
@@ -163,7 +159,6 @@ class LatentExplorer(widgets.VBox):
     def __init__(self, vae: keras.Model, limit: float = 3.0):
         self.vae = vae
         coding_size = vae.decoder.inputs[0].shape[-1]
-        self.last_update_seconds = float("nan")
         self._moving_all = False
         self.sliders = [widgets.FloatSlider(0.0, min=-limit, max=limit, step=0.1,
                                             description=f"z[{dim}]", continuous_update=True)
@@ -202,10 +197,8 @@ class LatentExplorer(widgets.VBox):
     def _on_change(self, change=None):
         if self._moving_all:
             return
-        start = time.perf_counter()
         self.decoded = _decode(self.vae, self.codings())
         self.decoded_image.value = to_png(self.decoded)
-        self.last_update_seconds = time.perf_counter() - start
 
 
 def interpolation_widget(model: keras.Model | str | Path | None = None,

@@ -70,10 +70,10 @@ def lab(tmp_path):
     lab_settings = {
         # No autosave: the run must not write its outputs into the committed notebook.
         "docmanager-extension/plugin": {"autosave": False},
-        # Start the notebook's kernel without asking, and ask nothing about news.
-        # Render every cell, so outputs far down the notebook exist in the page.
+        # Start the notebook's kernel without asking. Render every cell, so outputs
+        # far down the notebook exist in the page. (No news pop-up: set-up's
+        # overrides.json does that for every reader, and the test checks it.)
         "notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
-        "apputils-extension/notification": {"fetchNews": "false"},
     }
     for name, values in lab_settings.items():
         folder, plugin = name.split("/")
@@ -135,6 +135,10 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
 
     started = time.perf_counter()
     base_url, token = lab
+    notification = json.loads(api(base_url, token,
+                                  "/lab/api/settings/@jupyterlab/apputils-extension:notification"))
+    assert notification["schema"]["properties"]["fetchNews"]["default"] == "false", \
+        "make setup should install overrides.json so Lab never asks about Jupyter news"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -71,5 +71,41 @@ def test_tied_autoencoder_reloads_with_the_tie(tmp_path):
 
 def test_tied_autoencoder_rejects_wrong_image_shape():
     tied_ae = TiedAutoencoder(units=(8, 2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"784|100"):
         tied_ae(np.zeros((1, 10, 10), "float32"))
+
+
+def test_training_the_decoder_alone_moves_the_shared_kernel():
+    """The tie carries gradients: a step on a decoder built only from DenseTranspose
+    changes the encoder's kernel (a decoder that used a copy, or stopped the
+    gradient, would leave it unchanged)."""
+    dense, tied = _tied_pair()
+    codings = keras.Input((4,))
+    decoder = keras.Model(codings, tied(codings))
+    decoder.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=1.0))
+    kernel_before = keras.ops.convert_to_numpy(dense.kernel).copy()
+    rng = np.random.default_rng(2)
+    decoder.train_on_batch(rng.normal(size=(16, 4)).astype("float32"),
+                           rng.random((16, 6)).astype("float32"))
+    assert not np.allclose(keras.ops.convert_to_numpy(dense.kernel), kernel_before)
+    assert {id(weight) for weight in decoder.trainable_weights} >= {id(dense.kernel)}
+
+
+def test_tied_autoencoder_trains_one_kernel_per_pair():
+    """Inside TiedAutoencoder each encoder kernel is the decoder's kernel: one fit step
+    moves it, and the decoder keeps computing with the moved kernel, transposed."""
+    keras.utils.set_random_seed(0)
+    images = np.random.default_rng(3).random((32, 28, 28)).astype("float32")
+    tied_ae = TiedAutoencoder(units=(8, 2))
+    tied_ae.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.5))
+    tied_ae.build((None, 28, 28))
+    first_kernel = tied_ae.encoder_layers[0].kernel
+    before = keras.ops.convert_to_numpy(first_kernel).copy()
+    tied_ae.train_on_batch(images, images)
+    after = keras.ops.convert_to_numpy(first_kernel)
+    assert not np.allclose(after, before)
+    hidden = np.random.default_rng(4).random((5, 8)).astype("float32")
+    last = tied_ae.decoder_layers[-1]
+    expected = 1 / (1 + np.exp(-(hidden @ after.T + keras.ops.convert_to_numpy(last.bias))))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(last(hidden)), expected,
+                               rtol=1e-5, atol=1e-6)

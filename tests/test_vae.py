@@ -61,6 +61,33 @@ def test_latent_loss_matches_numpy_kl_divergence():
     assert np.allclose(ops.convert_to_numpy(latent_loss(np.zeros((2, 3)), np.zeros((2, 3)))), 0)
 
 
+@pytest.mark.parametrize("mean, variance", [(0.0, 4.0), (0.0, 0.25), (1.0, 4.0), (-1.5, 0.5),
+                                            (2.0, 0.05)])
+def test_latent_loss_with_nonzero_log_var_matches_kl_by_integration(mean, variance):
+    # The definition, KL(q || p) = integral of q(z) (log q(z) - log p(z)) dz, integrated
+    # numerically: independent of the closed form the code uses.
+    from scipy import integrate, stats
+
+    q, p = stats.norm(mean, np.sqrt(variance)), stats.norm(0, 1)
+    reference, _ = integrate.quad(lambda z: q.pdf(z) * (q.logpdf(z) - p.logpdf(z)),
+                                  mean - 12 * np.sqrt(variance), mean + 12 * np.sqrt(variance))
+    log_var = np.log(variance)
+    actual = ops.convert_to_numpy(latent_loss(np.array([[mean]], "float32"),
+                                              np.array([[log_var]], "float32")))
+    np.testing.assert_allclose(actual, [reference], rtol=1e-4)
+    if mean == 0:  # closed form for a centred Gaussian: (e^γ - 1 - γ) / 2
+        np.testing.assert_allclose(actual, [0.5 * (variance - 1 - log_var)], rtol=1e-5)
+
+
+def test_latent_loss_sums_the_dimensions():
+    means = np.array([[0.0, 1.0, -1.5]], "float32")
+    log_vars = np.log(np.array([[4.0, 0.25, 0.5]], "float32"))
+    per_dimension = [float(ops.convert_to_numpy(latent_loss(means[:, [k]], log_vars[:, [k]]))[0])
+                     for k in range(3)]
+    total = ops.convert_to_numpy(latent_loss(means, log_vars))
+    np.testing.assert_allclose(total, [sum(per_dimension)], rtol=1e-6)
+
+
 def test_reconstruction_loss_is_squared_error_summed_over_pixels():
     rng = np.random.default_rng(5)
     images, reconstructions = rng.random((3, 28, 28)), rng.random((3, 28, 28))

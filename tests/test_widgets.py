@@ -1,7 +1,6 @@
 """The VAE widgets, driven headless: set a slider, check the image that the
-callback drew against the decoder's output for that coding, and time it."""
-import time
-
+callback drew against the decoder's output for that coding. (Their latency is
+measured by ``make bench``, not asserted here: timings belong in benchmarks.)"""
 import ipywidgets
 import numpy as np
 import pytest
@@ -9,8 +8,6 @@ from keras import ops
 
 from helpers import widgets
 from vae_models import small_vae
-
-LATENCY_TARGET_SECONDS = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +23,6 @@ def labelled_images():
 
 def decoded(vae, codings):
     return ops.convert_to_numpy(vae.decoder(np.asarray(codings, "float32")[None]))[0]
-
-
-def median_latency(widget, slider, values):
-    durations = []
-    for value in values:
-        start = time.perf_counter()
-        slider.value = value  # the observer runs synchronously, as the kernel runs it
-        durations.append(time.perf_counter() - start)
-    return float(np.median(durations))
 
 
 def test_png_round_trip():
@@ -72,14 +60,6 @@ def test_interpolation_ends_are_the_two_picked_images(vae, labelled_images):
                                atol=1 / 255 + 1e-6)
 
 
-def test_interpolation_latency(vae, labelled_images):
-    images, labels = labelled_images
-    widget = widgets.interpolation_widget(vae, images, labels)
-    latency = median_latency(widget, widget.slider, np.linspace(0, 1, 21))
-    print(f"\ninterpolation widget: slider change to new image, median {latency * 1000:.1f} ms")
-    assert latency < LATENCY_TARGET_SECONDS
-
-
 def test_latent_explorer_decodes_the_slider_values(vae):
     explorer = widgets.latent_explorer(vae)
     assert len(explorer.sliders) == 3
@@ -94,13 +74,6 @@ def test_latent_explorer_decodes_the_slider_values(vae):
                                rtol=1e-5, atol=1e-6)
     explorer.reset_button.click()
     assert np.all(explorer.codings() == 0)
-
-
-def test_latent_explorer_latency(vae):
-    explorer = widgets.latent_explorer(vae)
-    latency = median_latency(explorer, explorer.sliders[0], np.linspace(-3, 3, 21))
-    print(f"\nlatent explorer: slider change to new image, median {latency * 1000:.1f} ms")
-    assert latency < LATENCY_TARGET_SECONDS
 
 
 def test_widgets_load_the_saved_vae_from_a_path(vae, labelled_images, tmp_path):

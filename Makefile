@@ -11,7 +11,7 @@ DATA_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-
 setup: $(VENV)/.installed data
 
 $(VENV)/.installed: requirements.txt pyproject.toml tools/lab-overrides.json
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else "TensorFlow 2.21 has wheels for Python 3.10 to 3.13 only; $(PYTHON) is " + sys.version.split()[0] + ". Pick one, e.g. PYTHON=python3.12 make lab")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import keras
@@ -84,7 +85,12 @@ def fit_or_load(model: keras.Model, settings: Settings, name: str, x, y=None,
     path, history_path = model_path(settings, name), _history_path(settings, name)
     if path.is_file() and history_path.is_file() and not retrain_requested():
         try:
-            model.load_weights(path)
+            with warnings.catch_warnings():
+                # A model compiled but never trained has no optimizer variables yet; Keras
+                # then warns (with a path of the venv) that it skips them. Only the weights
+                # matter for reuse.
+                warnings.filterwarnings("ignore", message="Skipping variable loading")
+                model.load_weights(path)
         except ValueError:  # the reader changed the architecture since it was saved
             print(f"{shown_path(path)} does not fit this model (its architecture changed): "
                   "training again.")

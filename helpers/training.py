@@ -85,10 +85,13 @@ def fit_or_load(model: keras.Model, settings: Settings, name: str, x, y=None,
     path, history_path = model_path(settings, name), _history_path(settings, name)
     if path.is_file() and history_path.is_file() and not retrain_requested():
         try:
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None and not optimizer.built:
+                optimizer.build(model.trainable_variables)  # so its saved state loads too
             with warnings.catch_warnings():
-                # A model compiled but never trained has no optimizer variables yet; Keras
-                # then warns (with a path of the venv) that it skips them. Only the weights
-                # matter for reuse.
+                # Models with optimizers of their own (GANs) may still lack optimizer
+                # variables here; Keras then warns, with a path of the venv, that it skips
+                # them. The weights are what reuse needs.
                 warnings.filterwarnings("ignore", message="Skipping variable loading")
                 model.load_weights(path)
         except ValueError:  # the reader changed the architecture since it was saved

@@ -40,6 +40,7 @@ def test_fit_or_load_trains_once_then_reuses(tmp_path, monkeypatch, capsys):
     assert fit_or_load(reused, settings, "tiny", data, data, epochs=2, verbose=0) == history
     assert "Loaded the trained model from" in capsys.readouterr().out
     np.testing.assert_allclose(reused.predict(data, verbose=0), trained.predict(data, verbose=0))
+    assert int(reused.optimizer.iterations) == int(trained.optimizer.iterations) == 2
 
 
 def test_fit_or_load_retrains_when_asked_or_when_the_model_changed(tmp_path, monkeypatch,

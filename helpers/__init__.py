@@ -13,6 +13,10 @@ from helpers.presets import PRESETS, PresetError, Settings, current_preset, pres
 from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
                               plot_reconstructions)
 from helpers.metrics import pca_mse, reconstruction_mse
+from helpers.sample_quality import (SampleQuality, class_entropy, class_histogram,
+                                    classifier_path, features, frechet_distance,
+                                    load_or_train_classifier, plot_class_histogram,
+                                    reference_distances, sample_quality_report)
 from helpers.tables import markdown_table, print_layer_table, show_table
 from helpers.training import (fit_or_load, load_saved, model_path, resumable, retrain_requested,
                               save_model, shown_path)
@@ -28,6 +32,9 @@ __all__ = [
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
     "pca_mse", "reconstruction_mse",
+    "SampleQuality", "class_entropy", "class_histogram", "classifier_path", "features",
+    "frechet_distance", "load_or_train_classifier", "plot_class_histogram",
+    "reference_distances", "sample_quality_report",
     "markdown_table", "print_layer_table", "show_table",
     "fit_or_load", "load_saved", "model_path", "resumable", "retrain_requested", "save_model",
     "shown_path",

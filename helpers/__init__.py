@@ -14,7 +14,7 @@ from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, pl
                               plot_reconstructions)
 from helpers.metrics import pca_mse, reconstruction_mse
 from helpers.sample_quality import (SampleQuality, class_entropy, class_histogram,
-                                    classifier_path, features, frechet_distance,
+                                    classifier_path, frechet_distance,
                                     load_or_train_classifier, plot_class_histogram,
                                     reference_distances, sample_quality_report)
 from helpers.tables import markdown_table, print_layer_table, show_table
@@ -32,7 +32,7 @@ __all__ = [
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
     "pca_mse", "reconstruction_mse",
-    "SampleQuality", "class_entropy", "class_histogram", "classifier_path", "features",
+    "SampleQuality", "class_entropy", "class_histogram", "classifier_path",
     "frechet_distance", "load_or_train_classifier", "plot_class_histogram",
     "reference_distances", "sample_quality_report",
     "markdown_table", "print_layer_table", "show_table",

@@ -75,6 +75,7 @@ def test_tied_autoencoder_rejects_wrong_image_shape():
         tied_ae(np.zeros((1, 10, 10), "float32"))
 
 
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")  # the Dense's own bias is unused
 def test_training_the_decoder_alone_moves_the_shared_kernel():
     """The tie carries gradients: a step on a decoder built only from DenseTranspose
     changes the encoder's kernel (a decoder that used a copy, or stopped the

@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -26,7 +28,7 @@ def test_setup_prints_the_preset_and_settings(monkeypatch, capsys):
     settings = helpers.setup("stacked")
     printed = capsys.readouterr().out
     assert printed.startswith("Preset: smoke")
-    assert f"epochs            = {settings.epochs}" in printed
+    assert re.search(rf"^  epochs +\= {settings.epochs}$", printed, re.MULTILINE)
     assert settings.preset == "smoke"
 
 

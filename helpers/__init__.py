@@ -22,7 +22,7 @@ from helpers.training import (fit_or_load, load_saved, model_path, resumable, re
                               save_model, shown_path)
 from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
-from helpers import vae, widgets  # vae registers the VAE class for load_model
+from helpers import gan, vae, widgets  # gan and vae register their classes for load_model
 
 __all__ = [
     "SEED", "set_seeds", "setup",
@@ -40,5 +40,5 @@ __all__ = [
     "shown_path",
     "KLDivergenceRegularizer",
     "layers",
-    "vae", "widgets",
+    "gan", "vae", "widgets",
 ]

@@ -23,6 +23,7 @@ from helpers.training import (fit_or_load, load_saved, model_path, resumable, re
 from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
 from helpers import gan, vae, widgets  # gan and vae register their classes for load_model
+from helpers import gan_tricks  # registers the replay and WGAN-GP models
 
 __all__ = [
     "SEED", "set_seeds", "setup",
@@ -41,4 +42,5 @@ __all__ = [
     "KLDivergenceRegularizer",
     "layers",
     "gan", "vae", "widgets",
+    "gan_tricks",
 ]

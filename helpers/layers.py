@@ -114,3 +114,41 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class MinibatchDiscrimination(keras.layers.Layer):
+    """Minibatch discrimination (Salimans et al., 2016): append to each example's
+    features ``n_kernels`` numbers saying how close it is to the others in its batch.
+
+    A kernel T projects the features f (n, A) to M (n, B, C); for each of the B rows,
+    o_b(x_i) = sum_j exp(-||M_i,b - M_j,b||_1), summed over the whole batch (j = i too).
+    Usage: ``features = MinibatchDiscrimination(n_kernels=50, kernel_dim=5)(features)``
+    """
+
+    def __init__(self, n_kernels=50, kernel_dim=5, kernel_initializer="glorot_uniform",
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.n_kernels, self.kernel_dim = n_kernels, kernel_dim
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=(input_shape[-1], self.n_kernels * self.kernel_dim),
+                                      initializer=self.kernel_initializer)
+
+    def call(self, inputs):
+        rows = ops.reshape(ops.matmul(inputs, self.kernel),
+                           (-1, self.n_kernels, self.kernel_dim))  # M: (n, B, C)
+        l1_distances = ops.sum(ops.abs(ops.expand_dims(rows, 1) - ops.expand_dims(rows, 0)),
+                               axis=-1)  # (n, n, B)
+        closeness = ops.sum(ops.exp(-l1_distances), axis=1)  # (n, B)
+        return ops.concatenate([inputs, ops.cast(closeness, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + self.n_kernels)
+
+    def get_config(self):
+        return {**super().get_config(), "n_kernels": self.n_kernels,
+                "kernel_dim": self.kernel_dim,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}

@@ -46,9 +46,12 @@ class GAN(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker]  # so that fit resets them each epoch
 
     def compile(self, d_optimizer="rmsprop", g_optimizer="rmsprop", **kwargs):
-        super(GAN, self).compile(**kwargs)
+        super(GAN, self).compile(optimizer=None, **kwargs)  # no third optimizer: two of our own
         self.d_optimizer = keras.optimizers.get(d_optimizer)
         self.g_optimizer = keras.optimizers.get(g_optimizer)
+        # Built now, so that a backup or a saved file can restore their state into them.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
         self.bce = keras.losses.BinaryCrossentropy()
 
     def get_compile_config(self):
@@ -58,9 +61,6 @@ class GAN(keras.Model):
     def compile_from_config(self, config):
         self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
                      g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
-        # Built now, so that the saved optimizer state loads into them.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
 
     def sample_codings(self, batch_size):
         return keras.random.normal((batch_size, self.codings_size), seed=self.seed_generator)

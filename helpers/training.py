@@ -89,9 +89,10 @@ def fit_or_load(model: keras.Model, settings: Settings, name: str, x, y=None,
             if optimizer is not None and not optimizer.built:
                 optimizer.build(model.trainable_variables)  # so its saved state loads too
             with warnings.catch_warnings():
-                # Models with optimizers of their own (GANs) may still lack optimizer
-                # variables here; Keras then warns, with a path of the venv, that it skips
-                # them. The weights are what reuse needs.
+                # A model with optimizers of its own that it builds only at its first
+                # step lacks their variables here; Keras then warns, with a path of the
+                # venv, that it skips their state. The weights are what reuse needs.
+                # (helpers.gan.GAN builds its two in compile: their state loads.)
                 warnings.filterwarnings("ignore", message="Skipping variable loading")
                 model.load_weights(path)
         except ValueError:  # the reader changed the architecture since it was saved

@@ -5,13 +5,18 @@ Usage: ``make bench`` (or ``.venv/bin/python tools/bench.py --images 20000``)
 These machines are noisy, so each configuration is timed in alternation
 over several rounds and compared with the median; only ratios measured in
 the same run mean anything. It answers the questions the presets depend on:
-how much a larger batch helps, whether XLA (``jit_compile``) does, and how
-quickly the widgets redraw. The models are the notebooks' own: the cell
-tagged ``bench:<name>`` is run and its ``<name>`` variable used.
+how much a larger batch helps, whether XLA (``jit_compile``) does, how
+quickly the widgets redraw, and how much faster a GAN trains with its two
+phases in a ``train_step`` than in the book's ``train_on_batch`` loop. The
+models are the notebooks' own: the cell tagged ``bench:<name>`` is run and its
+``<name>`` variable used (for the GANs, the cells tagged ``bench:gan`` and
+``bench:dcgan`` define ``generator``, ``discriminator`` and ``codings_size``).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 import sys
 import time
@@ -22,6 +27,7 @@ import helpers  # first: it imports TensorFlow quietly
 import keras  # noqa: E402
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,13 +87,187 @@ def widget_latencies(images, labels) -> dict[str, float]:
     return medians
 
 
+# --- GANs: the book's two-phase train_on_batch loop against a train_step model ---
+
+GAN_NOTEBOOKS = {  # label -> (notebook, tag, preset key giving the notebook's batch size)
+    "dense GAN (notebook 08)": ("08_generative_adversarial_networks", "gan", "gan"),
+    "DCGAN (notebook 09)": ("09_deep_convolutional_gans", "dcgan", "dcgan"),
+}
+GAN_STEPS = {"gan": 300, "dcgan": 30}  # step pairs timed per way and round
+GAN_WAYS = ("train_on_batch loop", "train_step + fit", "train_step + fit, XLA")
+
+
+def notebook_cells(notebook: str, tag: str) -> dict | None:
+    """Run, in order and quietly, the cells of ``notebooks/<notebook>.ipynb``
+    tagged ``bench:<tag>``; return their namespace, or None if there are none."""
+    path = ROOT / "notebooks" / f"{notebook}.ipynb"
+    if not path.is_file():
+        return None
+    cells = [cell for cell in nbformat.read(path, as_version=4).cells
+             if f"bench:{tag}" in cell.metadata.get("tags", [])]
+    if not cells:
+        return None
+    namespace = {"keras": keras, "helpers": helpers, "np": np, "tf": tf}
+    with contextlib.redirect_stdout(io.StringIO()):  # layer tables and the like
+        for cell in cells:
+            exec(cell.source, namespace)  # noqa: S102  (our own notebook's model cells)
+    return namespace
+
+
+def book_gan(generator: keras.Model, discriminator: keras.Model) -> keras.Model:
+    """The book's set-up: the discriminator compiled on its own, then frozen
+    inside the combined ``generator -> discriminator`` model compiled for phase 2."""
+    discriminator.compile(loss="binary_crossentropy", optimizer="rmsprop")
+    discriminator.trainable = False
+    gan = keras.Sequential([generator, discriminator])
+    gan.compile(loss="binary_crossentropy", optimizer="rmsprop")
+    return gan
+
+
+def book_phase_one(gan: keras.Model, real_images, codings_size: int) -> None:
+    """Phase 1 of the book's loop: the discriminator, on fakes labelled 0 and real
+    images labelled 1 (written to work in Keras 3: see ``book_step``)."""
+    generator, discriminator = gan.layers
+    batch_size = real_images.shape[0]
+    fakes = generator(tf.random.normal((batch_size, codings_size)))
+    images = tf.concat([fakes, tf.cast(real_images, fakes.dtype)], axis=0)
+    labels = tf.constant([[0.0]] * batch_size + [[1.0]] * batch_size)
+    discriminator.trainable = True
+    discriminator.train_on_batch(images, labels)
+
+
+def book_phase_two(gan: keras.Model, batch_size: int, codings_size: int) -> None:
+    """Phase 2: the generator, through the frozen discriminator, fakes labelled 1."""
+    gan.layers[1].trainable = False
+    gan.train_on_batch(tf.random.normal((batch_size, codings_size)),
+                       tf.constant([[1.0]] * batch_size))
+
+
+def book_step(gan: keras.Model, real_images, codings_size: int) -> None:
+    """One step of each phase of the book's loop, written to work in Keras 3.
+
+    Keras 3 reads ``trainable`` when a model's training function is traced (its
+    first ``train_on_batch`` after ``compile``), not when it is compiled. The book
+    freezes the discriminator before compiling the combined model and leaves it
+    frozen, so the discriminator's own function is traced with no weights to
+    train. Setting the flag before *each* phase, as here, makes whichever call
+    traces see the right weights (and keeps doing so if a new batch shape makes
+    Keras trace again); once traced, the toggles cost nothing.
+    """
+    book_phase_one(gan, real_images, codings_size)
+    book_phase_two(gan, real_images.shape[0], codings_size)
+
+
+def check_book_phases(gan: keras.Model, real_images, codings_size: int,
+                      phase_one=book_phase_one) -> None:
+    """Raise AssertionError unless phase 1 moves only the discriminator's weights
+    and phase 2 only the generator's (measured around one step of each)."""
+    generator, discriminator = gan.layers
+
+    def snapshot():
+        return ([w.copy() for w in generator.get_weights()],
+                [w.copy() for w in discriminator.get_weights()])
+
+    def moved(before, after):
+        return any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+    g0, d0 = snapshot()
+    phase_one(gan, real_images, codings_size)
+    g1, d1 = snapshot()
+    book_phase_two(gan, real_images.shape[0], codings_size)
+    g2, d2 = snapshot()
+    assert moved(d0, d1), "phase 1 did not update the discriminator"
+    assert not moved(g0, g1), "phase 1 updated the generator"
+    assert moved(g1, g2), "phase 2 did not update the generator"
+    assert not moved(d1, d2), "phase 2 updated the discriminator"
+
+
+def time_book_loop(generator, discriminator, images, batch_size, codings_size, steps,
+                   check=False) -> float:
+    gan = book_gan(generator, discriminator)
+    dataset = (tf.data.Dataset.from_tensor_slices(images).shuffle(1_000)
+               .batch(batch_size, drop_remainder=True).prefetch(1))
+    batches = iter(dataset.repeat())
+    for _ in range(3):  # warm-up: tracing is not training
+        book_step(gan, next(batches), codings_size)
+    start = time.perf_counter()
+    for _ in range(steps):
+        book_step(gan, next(batches), codings_size)
+    seconds = time.perf_counter() - start
+    if check:  # after the timed steps, so it checks the functions that were timed
+        check_book_phases(gan, next(batches), codings_size)
+    return seconds
+
+
+def time_train_step(generator, discriminator, images, batch_size, codings_size, steps,
+                    jit: bool) -> float:
+    gan = helpers.gan.GAN(generator, discriminator, codings_size=codings_size, seed=helpers.SEED)
+    gan.compile(d_optimizer="rmsprop", g_optimizer="rmsprop", jit_compile=jit)
+    gan.fit(images[:batch_size * 3], batch_size=batch_size, epochs=1, verbose=0)  # warm-up
+    start = time.perf_counter()
+    gan.fit(images[:batch_size * steps], batch_size=batch_size, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def gan_comparison(images, rounds: int) -> None:
+    """Time the three ways for each tagged GAN, in alternation, and print the ratios."""
+    for label, (notebook, tag, preset_key) in GAN_NOTEBOOKS.items():
+        namespace = notebook_cells(notebook, tag)
+        if namespace is None:
+            print(f"\n{label}: skipped: no cell tagged bench:{tag} yet "
+                  f"(notebooks/{notebook}.ipynb)")
+            continue
+        generator, discriminator = namespace["generator"], namespace["discriminator"]
+        codings_size = namespace["codings_size"]
+        try:
+            batch_size = helpers.preset_settings(preset_key, "default").batch_size
+        except (helpers.presets.PresetError, AttributeError):  # no preset key or no batch_size
+            batch_size = namespace.get("batch_size", 32)
+        steps = GAN_STEPS[tag]
+        shaped = images.reshape((-1,) + tuple(discriminator.input_shape[1:]))
+        shaped = shaped[:max(batch_size * steps, 1_000)]
+        times: dict[str, list[float]] = {way: [] for way in GAN_WAYS}
+        for round_index in range(rounds):
+            for way in GAN_WAYS:
+                keras.utils.set_random_seed(helpers.SEED + round_index)
+                g, d = keras.models.clone_model(generator), keras.models.clone_model(discriminator)
+                if way == GAN_WAYS[0]:
+                    seconds = time_book_loop(g, d, shaped, batch_size, codings_size, steps,
+                                             check=round_index == 0)
+                else:
+                    seconds = time_train_step(g, d, shaped, batch_size, codings_size, steps,
+                                              jit=way.endswith("XLA"))
+                times[way].append(seconds)
+            print(f"{label}: round {round_index + 1}/{rounds} done", flush=True)
+        medians = {way: statistics.median(values) for way, values in times.items()}
+        print(f"\n{label}: {steps} steps of both phases at batch {batch_size}, "
+              f"median of {rounds} rounds")
+        print("  book loop checked: phase 1 moved only D, phase 2 only G")
+        for way, seconds in medians.items():
+            print(f"  {way:<26} {seconds:6.2f} s  {steps / seconds:7.1f} steps/s")
+        loop, fit, xla = (medians[way] for way in GAN_WAYS)
+        print(f"  {'train_step / loop':<34} {loop / fit:.2f}x")
+        print(f"  {'train_step, XLA / loop':<34} {loop / xla:.2f}x")
+        print(f"  {'XLA / plain train_step':<34} {fit / xla:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=["autoencoders", "gans"],
+                        help="run one part of the benchmark")
     args = parser.parse_args()
     helpers.set_seeds()
     data = helpers.load_fashion_mnist(train_size=args.images)
+    if args.only != "gans":
+        autoencoder_comparison(data, args)
+    if args.only != "autoencoders":
+        gan_comparison(data.X_train, args.rounds)
+
+
+def autoencoder_comparison(data, args) -> None:
+    """Epoch times of the autoencoders at two batch sizes, with and without XLA; widgets."""
     models = {name: notebook_model(notebook, variable)
               for name, (notebook, variable, _, _) in CONFIGS.items()}
     times: dict[str, list[float]] = {name: [] for name in CONFIGS}

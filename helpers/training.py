@@ -47,11 +47,35 @@ def retrain_requested() -> bool:
     return os.environ.get(RETRAIN_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
 
 
+class CurvesBackup(keras.callbacks.Callback):
+    """Keeps the learning curves of every epoch so far in ``path``, so that a fit
+    resumed after an interruption returns the curves of all its epochs, not only
+    of those it ran itself (``self.curves``)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = Path(path)
+        self.curves: dict[str, list[float]] = {}
+
+    def on_train_begin(self, logs=None):
+        self.curves = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():  # epochs after this one's are stale
+            self.curves[key] = self.curves.get(key, [])[:epoch] + [float(value)]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.curves))
+
+
 def resumable(settings: Settings, name: str) -> list[keras.callbacks.Callback]:
     """Callbacks that back up training each epoch, so a re-run after an
-    interruption resumes where it stopped (the backup goes once fit ends)."""
+    interruption resumes where it stopped (the backup goes once fit ends),
+    learning curves included."""
     backup = models_dir(settings.preset) / "backup" / name
-    return [keras.callbacks.BackupAndRestore(backup_dir=str(backup), delete_checkpoint=True)]
+    # The curves first: interrupted between the two, they hold one epoch too many,
+    # which CurvesBackup drops, rather than one too few. BackupAndRestore deletes both.
+    return [CurvesBackup(backup / "curves.json"),
+            keras.callbacks.BackupAndRestore(backup_dir=str(backup), delete_checkpoint=True)]
 
 
 def load_saved(settings: Settings, name: str) -> keras.Model | None:
@@ -102,10 +126,12 @@ def fit_or_load(model: keras.Model, settings: Settings, name: str, x, y=None,
             print(f"Loaded the trained model from {shown_path(path)} "
                   f"(set {RETRAIN_VARIABLE}=1 or helpers.setup(..., retrain=True) to train again)")
             return json.loads(history_path.read_text())
-    callbacks = list(fit_kwargs.pop("callbacks", [])) + resumable(settings, name)
-    history = model.fit(x, y, callbacks=callbacks, **fit_kwargs)
+    backups = resumable(settings, name)
+    callbacks = list(fit_kwargs.pop("callbacks", [])) + backups
+    model.fit(x, y, callbacks=callbacks, **fit_kwargs)
     save_model(model, settings, name)
-    curves = {key: [float(value) for value in values] for key, values in history.history.items()}
+    # All epochs' curves, those before an interruption too (fit's history has only its own).
+    curves = next(c for c in backups if isinstance(c, CurvesBackup)).curves
     history_path.write_text(json.dumps(curves))
     print(f"Saved to {shown_path(path)}")
     return curves

@@ -48,18 +48,23 @@ class Recorder(keras.callbacks.Callback):
     """At the beginning of each epoch (after BackupAndRestore's on_train_begin has
     restored the state), record the epoch index, both optimizers' variables and
     the networks' weights; raise ``Interrupt`` at the beginning of epoch
-    ``interrupt_at`` (0-based), once the previous epoch's backup is written."""
+    ``interrupt_at`` (0-based), once the previous epoch's backup is written.
+    At the end of each epoch, record the losses."""
 
     def __init__(self, interrupt_at=None):
         super().__init__()
         self.interrupt_at = interrupt_at
-        self.epochs, self.states = [], []
+        self.epochs, self.states, self.losses = [], [], {"d_loss": [], "g_loss": []}
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epochs.append(epoch)
         self.states.append(state(self.model))
         if epoch == self.interrupt_at:
             raise Interrupt(f"interrupted at the beginning of epoch {epoch + 1}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key in self.losses:
+            self.losses[key].append(float(logs[key]))
 
 
 def state(gan):
@@ -112,7 +117,10 @@ def test_an_interrupted_fit_resumes_with_the_epoch_counter_and_both_optimizers(
     assert not [w for w in caught if "Skipping variable loading" in str(w.message)]
     assert "Saved to" in capsys.readouterr().out
     assert second.epochs == [2, 3], "the epoch counter restarted"
-    assert len(history["d_loss"]) == EPOCHS - INTERRUPT_AT  # only the epochs it ran
+    # The learning curves hold all epochs: those before the interruption, then the rest.
+    assert set(history) == {"d_loss", "g_loss"} and len(history["d_loss"]) == EPOCHS
+    assert history["d_loss"][:INTERRUPT_AT] == first.losses["d_loss"]
+    assert history["g_loss"][INTERRUPT_AT:] == second.losses["g_loss"]
     # At the beginning of the resumed run, both networks and both optimizers
     # (step counters, Adam's moments and velocities) are those of the interrupt.
     # (The codings' SeedGenerator state is not in Keras' backups: the resumed run

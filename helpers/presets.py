@@ -112,6 +112,27 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # (default measured 0.68; 0.97 when the discriminator never learns).
         "max_ratio_to_untrained": (1.1, 0.85, 0.85),
     },
+    # Notebook 11: many short runs of notebook 08's dense GAN, every one with the same budget
+    # (epochs x train_size images in batches of batch_size; default ~860 steps, ~10 s a run;
+    # notebook 215 s in all).
+    "gan_difficulties": {
+        "train_size": (4_000, 11_000, None),
+        "epochs": (2, 10, 20),
+        "batch_size": (128, 128, 128),
+        "seeds": ((0,), (0, 1), (0, 1, 2)),
+        "n_eval": (500, 2_000, 5_000),
+        # (discriminator, generator) RMSprop learning rates swept besides the two of the
+        # mode-collapse section.
+        "sweep_rates": (((1e-4, 1e-3),), ((1e-4, 1e-3), (1e-2, 1e-3), (1e-3, 1e-2)),
+                        ((1e-4, 1e-3), (1e-2, 1e-3), (1e-3, 1e-2))),
+        # The collapsing run's class entropy must be below the healthy run's minus this
+        # (default measured 0.69 against 1.61 nats).
+        "collapse_margin": (0.0, 0.5, 0.5),
+        # Every method's Fréchet distance must be below this times an untrained generator's
+        # (default measured 0.22 to 0.47; minibatch discrimination with 10 kernels of 3
+        # dimensions failed it for one seed of two).
+        "max_ratio_to_untrained": (1.5, 0.9, 0.9),
+    },
 }
 
 

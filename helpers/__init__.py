@@ -22,7 +22,7 @@ from helpers.training import (fit_or_load, load_saved, model_path, resumable, re
                               save_model, shown_path)
 from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
-from helpers import gan, vae, widgets  # gan and vae register their classes for load_model
+from helpers import cgan, gan, vae, widgets  # cgan, gan, vae register classes for load_model
 from helpers import gan_tricks  # registers the replay and WGAN-GP models
 
 __all__ = [
@@ -41,6 +41,6 @@ __all__ = [
     "shown_path",
     "KLDivergenceRegularizer",
     "layers",
-    "gan", "vae", "widgets",
+    "cgan", "gan", "vae", "widgets",
     "gan_tricks",
 ]

@@ -1,7 +1,9 @@
-"""A real browser drives the VAE widgets: JupyterLab on 127.0.0.1, headless
-Chromium through Playwright, notebook 07 run in the smoke preset with
-"Run All Cells", then the interpolation slider moved with the keyboard and
-the decoded image checked to change.
+"""A real browser drives the widgets: JupyterLab on 127.0.0.1, headless
+Chromium through Playwright, a notebook run in the smoke preset with
+"Run All Cells". Notebook 07: the VAE's interpolation slider moved with the
+keyboard and the decoded image checked to change. Notebook 10: the conditional
+GAN explorer's class picker clicked, then a latent slider moved, and the
+generated image checked to change each time.
 
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
@@ -129,8 +131,45 @@ def stop_server(server, base_url, token):
             server.wait()
 
 
-def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
+def run_all_cells(page, base_url, token, notebook):
+    """Open ``notebook`` in Lab, wait for its kernel, and start "Run All Cells"."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{base_url}/lab/tree/{notebook}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    select_kernel = page.get_by_role("button", name="Select", exact=True)
+    try:  # JupyterLab may still ask which kernel to start
+        select_kernel.click(timeout=3_000)
+    except PlaywrightTimeout:
+        pass
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    first_prompt = page.locator(".jp-CodeCell .jp-InputPrompt").first
+    for attempt in range(3):  # a click before the kernel's channels open is lost
+        page.wait_for_timeout(1_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel").filter(
+            has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            page.wait_for_function(
+                "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
+                arg=first_prompt.element_handle(), timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+
+
+def wait_for_widget(page, selector):
+    """The locator of ``selector`` once a cell displays it; fails on a cell's traceback."""
+    widget = page.locator(selector)
+    error = page.locator(".jp-OutputArea-output", has_text="Traceback")
+    widget.or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    if error.count():
+        pytest.fail(f"a notebook cell failed in the browser:\n{error.first.inner_text()}")
+    widget.first.scroll_into_view_if_needed()
+    return widget
+
+
+def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
@@ -143,34 +182,8 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base_url}/lab/tree/{NOTEBOOK}?token={token}&reset")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            select_kernel = page.get_by_role("button", name="Select", exact=True)
-            try:  # JupyterLab may still ask which kernel to start
-                select_kernel.click(timeout=3_000)
-            except PlaywrightTimeout:
-                pass
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            first_prompt = page.locator(".jp-CodeCell .jp-InputPrompt").first
-            for attempt in range(3):  # a click before the kernel's channels open is lost
-                page.wait_for_timeout(1_000)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel").filter(
-                    has_text=re.compile(r"^Run All Cells$")).click()
-                try:
-                    page.wait_for_function(
-                        "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
-                        arg=first_prompt.element_handle(), timeout=10_000)
-                    break
-                except PlaywrightTimeout:
-                    continue
-
-            slider = page.locator(SLIDER)
-            error = page.locator(".jp-OutputArea-output", has_text="Traceback")
-            slider.or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
-            if error.count():
-                pytest.fail(f"a notebook cell failed in the browser:\n{error.first.inner_text()}")
-            slider.scroll_into_view_if_needed()
+            run_all_cells(page, base_url, token, NOTEBOOK)
+            slider = wait_for_widget(page, SLIDER)
             image = page.locator(DECODED)
             page.wait_for_function(f"document.querySelector('{DECODED}').src !== ''")
             source_before, pixels_before = image.get_attribute("src"), image.screenshot()
@@ -198,3 +211,62 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
             browser.close()
     print(f"\nbrowser test: first image update {first_update * 1000:.0f} ms after the key; "
           f"whole test {time.perf_counter() - started:.0f} s")
+
+
+CGAN_NOTEBOOK = "notebooks/10_conditional_gans.ipynb"
+CGAN_PICKER = ".cgan-class-picker"
+CGAN_SLIDER = ".cgan-latent-slider"
+CGAN_IMAGE = "img.cgan-image"
+
+
+def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chromium, lab,
+                                                                             tmp_path):
+    """Notebook 10 (smoke) in Lab: pick another class, then move a latent slider; the
+    generated image must change each time."""
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    base_url, token = lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
+            picker = wait_for_widget(page, CGAN_PICKER)
+            image = page.locator(CGAN_IMAGE)
+            page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
+            ran = time.perf_counter() - started
+
+            def changes_image(action, what):
+                source, pixels = image.get_attribute("src"), image.screenshot()
+                action()
+                page.wait_for_function(
+                    "([selector, before]) => document.querySelector(selector).src !== before",
+                    arg=[CGAN_IMAGE, source], timeout=30_000)
+                page.wait_for_timeout(300)  # let the last update arrive too
+                assert image.screenshot() != pixels, f"the image did not change with {what}"
+
+            trouser = picker.get_by_role("button", name="Trouser", exact=True)
+            changes_image(trouser.click, "the class")
+            assert "mod-active" in trouser.get_attribute("class")
+
+            slider = page.locator(CGAN_SLIDER).first
+            readout_before = slider.locator(".widget-readout").inner_text()
+
+            def move_slider():
+                slider.locator(".noUi-handle").first.focus()
+                for _ in range(5):
+                    page.keyboard.press("ArrowRight")
+
+            changes_image(move_slider, "the latent slider")
+            readout_after = slider.locator(".widget-readout").inner_text()
+            assert float(readout_after) > float(readout_before), (readout_before, readout_after)
+        except Exception:
+            page.screenshot(path=tmp_path / "failure.png", full_page=True)
+            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
+                  f"{tmp_path / 'jupyterlab.log'}")
+            raise
+        finally:
+            browser.close()
+    print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
+          f"{time.perf_counter() - started:.0f} s")

@@ -93,6 +93,10 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     if data is None:
         data = load_fashion_mnist(train_size=settings.train_size)
     path = classifier_path(preset)
+    if len(data.X_train) < (settings.train_size or 55_000):
+        # A notebook's training subset would train a weaker classifier and change every
+        # distance measured with it afterwards: the classifier always gets its own share.
+        data = load_fashion_mnist(train_size=settings.train_size)
     if path.is_file() and not retrain_requested():
         classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
         how = f"loaded from {shown_path(path)} (set {RETRAIN_VARIABLE}=1 to train again)"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.data import CLASS_NAMES, load_fashion_mnist
+from helpers.presets import preset_settings
 from helpers.sample_quality import (REAL, NOISE, BLUR, ONE_CLASS, add_noise, blur,
                                     class_entropy, class_histogram, classifier_path, features,
                                     frechet_distance, load_or_train_classifier,
@@ -175,3 +176,20 @@ def test_histogram_plot_has_a_title_axis_labels_and_class_names():
     assert ax.get_xlabel() and ax.get_ylabel()
     assert [label.get_text() for label in ax.get_xticklabels()] == list(CLASS_NAMES)
     plt.close(fig)
+
+
+def test_classifier_ignores_a_smaller_training_subset(monkeypatch, tmp_path):
+    """A notebook that passes its own subset must not get a weaker classifier."""
+    import helpers.sample_quality as sample_quality
+
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("NOTEBOOK_RETRAIN", "1")
+    seen = {}
+
+    def fake_fit(self, x, y, **kwargs):
+        seen["n_train"] = len(x)
+
+    monkeypatch.setattr(keras.Model, "fit", fake_fit)
+    subset = load_fashion_mnist(train_size=100)
+    sample_quality.load_or_train_classifier("smoke", subset, verbose=0)
+    assert seen["n_train"] == preset_settings("sample_quality", "smoke").train_size

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from gan_models import CODINGS_SIZE, tiny_networks
 from notebook_files import ROOT
-
-CODINGS_SIZE = 8
 
 
 def load_bench():
@@ -26,18 +25,7 @@ bench = load_bench()
 
 def book_gan():
     keras.utils.set_random_seed(0)
-    generator = keras.Sequential([
-        keras.Input(shape=(CODINGS_SIZE,)),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(28 * 28, activation="sigmoid"),
-        keras.layers.Reshape((28, 28)),
-    ])
-    discriminator = keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    generator, discriminator = tiny_networks()
     return bench.book_gan(generator, discriminator)
 
 

@@ -6,24 +6,12 @@ import numpy as np
 import pytest
 from keras import ops
 
+from gan_models import CODINGS_SIZE, tiny_networks
 from helpers.gan import GAN, SampleGrid
-
-CODINGS_SIZE = 8
 
 
 def small_gan(seed=0):
-    generator = keras.Sequential([
-        keras.Input(shape=(CODINGS_SIZE,)),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(28 * 28, activation="sigmoid"),
-        keras.layers.Reshape((28, 28)),
-    ], name="generator")
-    discriminator = keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="discriminator")
+    generator, discriminator = tiny_networks()
     gan = GAN(generator, discriminator, codings_size=CODINGS_SIZE, seed=seed, name="gan")
     gan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
                 g_optimizer=keras.optimizers.RMSprop(1e-2))

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from keras import ops
 
+from gan_models import CODINGS_SIZE, tiny_networks
 from helpers.gan import GAN
 from helpers.presets import preset_settings
 from helpers.training import fit_or_load, model_path
 
-CODINGS_SIZE = 8
 N_IMAGES, BATCH_SIZE, EPOCHS, INTERRUPT_AT = 256, 32, 4, 2  # 8 steps per epoch
 STEPS = N_IMAGES // BATCH_SIZE
 
@@ -22,18 +22,7 @@ STEPS = N_IMAGES // BATCH_SIZE
 def fresh_gan():
     """What a reader's cells build after a kernel restart: same seed, new objects."""
     keras.utils.set_random_seed(0)
-    generator = keras.Sequential([
-        keras.Input(shape=(CODINGS_SIZE,)),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(28 * 28, activation="sigmoid"),
-        keras.layers.Reshape((28, 28)),
-    ], name="generator")
-    discriminator = keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="selu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="discriminator")
+    generator, discriminator = tiny_networks()
     gan = GAN(generator, discriminator, codings_size=CODINGS_SIZE, seed=0, name="gan")
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3),  # moments and velocities
                 g_optimizer=keras.optimizers.Adam(1e-3))
@@ -131,7 +120,6 @@ def test_an_interrupted_fit_resumes_with_the_epoch_counter_and_both_optimizers(
         assert any(np.abs(v).sum() > 0 for v in at_interrupt[name][2:]), f"{name} has no state"
         assert int(getattr(resumed, name).iterations) == EPOCHS * STEPS, \
             f"{name}'s step counter restarted"
-
 
 
 def test_a_re_run_reuses_the_saved_gan_with_both_optimizers(settings, images, capsys):

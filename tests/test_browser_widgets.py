@@ -8,6 +8,7 @@ generated image checked to change each time.
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
 """
+import contextlib
 import json
 import os
 import re
@@ -131,6 +132,26 @@ def stop_server(server, base_url, token):
             server.wait()
 
 
+@contextlib.contextmanager
+def browser_page(chromium, tmp_path):
+    """A headless Chromium page; if the test fails in it, a full-page screenshot is
+    saved beside the server log and both paths are printed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=tmp_path / "failure.png", full_page=True)
+            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
+                  f"{tmp_path / 'jupyterlab.log'}")
+            raise
+        finally:
+            browser.close()
+
+
 def run_all_cells(page, base_url, token, notebook):
     """Open ``notebook`` in Lab, wait for its kernel, and start "Run All Cells"."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -170,45 +191,33 @@ def wait_for_widget(page, selector):
 
 
 def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     started = time.perf_counter()
     base_url, token = lab
     notification = json.loads(api(base_url, token,
                                   "/lab/api/settings/@jupyterlab/apputils-extension:notification"))
     assert notification["schema"]["properties"]["fetchNews"]["default"] == "false", \
         "make setup should install overrides.json so Lab never asks about Jupyter news"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            run_all_cells(page, base_url, token, NOTEBOOK)
-            slider = wait_for_widget(page, SLIDER)
-            image = page.locator(DECODED)
-            page.wait_for_function(f"document.querySelector('{DECODED}').src !== ''")
-            source_before, pixels_before = image.get_attribute("src"), image.screenshot()
-            readout_before = slider.locator(".widget-readout").inner_text()
+    with browser_page(chromium, tmp_path) as page:
+        run_all_cells(page, base_url, token, NOTEBOOK)
+        slider = wait_for_widget(page, SLIDER)
+        image = page.locator(DECODED)
+        page.wait_for_function(f"document.querySelector('{DECODED}').src !== ''")
+        source_before, pixels_before = image.get_attribute("src"), image.screenshot()
+        readout_before = slider.locator(".widget-readout").inner_text()
 
-            slider.locator(".noUi-handle").first.focus()
-            pressed = time.perf_counter()
-            for _ in range(4):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "([selector, before]) => document.querySelector(selector).src !== before",
-                arg=[DECODED, source_before], timeout=30_000)
-            first_update = time.perf_counter() - pressed
-            page.wait_for_timeout(500)  # let the last key's image arrive too
+        slider.locator(".noUi-handle").first.focus()
+        pressed = time.perf_counter()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([selector, before]) => document.querySelector(selector).src !== before",
+            arg=[DECODED, source_before], timeout=30_000)
+        first_update = time.perf_counter() - pressed
+        page.wait_for_timeout(500)  # let the last key's image arrive too
 
-            readout_after = slider.locator(".widget-readout").inner_text()
-            assert float(readout_after) > float(readout_before), (readout_before, readout_after)
-            assert image.screenshot() != pixels_before, "the decoded image did not change"
-        except Exception:
-            page.screenshot(path=tmp_path / "failure.png", full_page=True)
-            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
-                  f"{tmp_path / 'jupyterlab.log'}")
-            raise
-        finally:
-            browser.close()
+        readout_after = slider.locator(".widget-readout").inner_text()
+        assert float(readout_after) > float(readout_before), (readout_before, readout_after)
+        assert image.screenshot() != pixels_before, "the decoded image did not change"
     print(f"\nbrowser test: first image update {first_update * 1000:.0f} ms after the key; "
           f"whole test {time.perf_counter() - started:.0f} s")
 
@@ -223,50 +232,38 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
                                                                              tmp_path):
     """Notebook 10 (smoke) in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
-    from playwright.sync_api import sync_playwright
-
     started = time.perf_counter()
     base_url, token = lab
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
-            picker = wait_for_widget(page, CGAN_PICKER)
-            image = page.locator(CGAN_IMAGE)
-            page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
-            ran = time.perf_counter() - started
+    with browser_page(chromium, tmp_path) as page:
+        run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
+        picker = wait_for_widget(page, CGAN_PICKER)
+        image = page.locator(CGAN_IMAGE)
+        page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
+        ran = time.perf_counter() - started
 
-            def changes_image(action, what):
-                source, pixels = image.get_attribute("src"), image.screenshot()
-                action()
-                page.wait_for_function(
-                    "([selector, before]) => document.querySelector(selector).src !== before",
-                    arg=[CGAN_IMAGE, source], timeout=30_000)
-                page.wait_for_timeout(300)  # let the last update arrive too
-                assert image.screenshot() != pixels, f"the image did not change with {what}"
+        def changes_image(action, what):
+            source, pixels = image.get_attribute("src"), image.screenshot()
+            action()
+            page.wait_for_function(
+                "([selector, before]) => document.querySelector(selector).src !== before",
+                arg=[CGAN_IMAGE, source], timeout=30_000)
+            page.wait_for_timeout(300)  # let the last update arrive too
+            assert image.screenshot() != pixels, f"the image did not change with {what}"
 
-            trouser = picker.get_by_role("button", name="Trouser", exact=True)
-            changes_image(trouser.click, "the class")
-            assert "mod-active" in trouser.get_attribute("class")
+        trouser = picker.get_by_role("button", name="Trouser", exact=True)
+        changes_image(trouser.click, "the class")
+        assert "mod-active" in trouser.get_attribute("class")
 
-            slider = page.locator(CGAN_SLIDER).first
-            readout_before = slider.locator(".widget-readout").inner_text()
+        slider = page.locator(CGAN_SLIDER).first
+        readout_before = slider.locator(".widget-readout").inner_text()
 
-            def move_slider():
-                slider.locator(".noUi-handle").first.focus()
-                for _ in range(5):
-                    page.keyboard.press("ArrowRight")
+        def move_slider():
+            slider.locator(".noUi-handle").first.focus()
+            for _ in range(5):
+                page.keyboard.press("ArrowRight")
 
-            changes_image(move_slider, "the latent slider")
-            readout_after = slider.locator(".widget-readout").inner_text()
-            assert float(readout_after) > float(readout_before), (readout_before, readout_after)
-        except Exception:
-            page.screenshot(path=tmp_path / "failure.png", full_page=True)
-            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
-                  f"{tmp_path / 'jupyterlab.log'}")
-            raise
-        finally:
-            browser.close()
+        changes_image(move_slider, "the latent slider")
+        readout_after = slider.locator(".widget-readout").inner_text()
+        assert float(readout_after) > float(readout_before), (readout_before, readout_after)
     print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

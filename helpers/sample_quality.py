@@ -103,6 +103,9 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     else:
         train_images = data.X_train[:settings.train_size]
         train_labels = data.y_train[:settings.train_size]
+        # Its own seed, whatever a notebook drew before: every notebook and every re-run
+        # then measures with the same classifier (training is deterministic on CPU).
+        keras.utils.set_random_seed(SEED)
         classifier = build_classifier()
         start = time.perf_counter()
         classifier.fit(_with_channel(train_images), train_labels, epochs=settings.epochs,
@@ -113,6 +116,8 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
                f"in {seconds:.0f} s, saved to {shown_path(path)}")
     _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)
     print(f"Sample-quality classifier {how}; test accuracy {accuracy:.1%}")
+    # What the notebook draws next must not depend on whether the cache existed.
+    keras.utils.set_random_seed(SEED)
     return classifier
 
 
@@ -250,6 +255,23 @@ def reference_distances(classifier: keras.Model, real_images: np.ndarray,
             for name, images in sets.items()}
 
 
+# (id(classifier), id(data), n_samples, seed) -> (classifier, data, references): the
+# references take seconds and a notebook asks for them once per generator it judges.
+_REFERENCE_CACHE: dict[tuple[int, int, int, int], tuple] = {}
+
+
+def _cached_references(classifier: keras.Model, real_images: np.ndarray,
+                       data: FashionMNIST, seed: int) -> dict[str, float]:
+    key = (id(classifier), id(data), len(real_images), seed)
+    cached = _REFERENCE_CACHE.get(key)
+    # Keeping the objects in the entry stops their ids being reused by new ones.
+    if cached is None or cached[0] is not classifier or cached[1] is not data:
+        references = reference_distances(classifier, real_images, data.X_test, data.y_test,
+                                         seed=seed)
+        _REFERENCE_CACHE[key] = cached = (classifier, data, references)
+    return dict(cached[2])
+
+
 def predicted_classes(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
     """The classifier's most likely class for each image."""
     probabilities = classifier.predict(check_images(images), batch_size=500, verbose=0)
@@ -323,8 +345,7 @@ def sample_quality_report(generated_images: np.ndarray, classifier: keras.Model 
     real_images = data.X_train[train_index]
     distance = frechet_distance(features(classifier, generated_images[:n_samples]),
                                 features(classifier, real_images))
-    references = reference_distances(classifier, real_images, data.X_test, data.y_test,
-                                     seed=seed)
+    references = _cached_references(classifier, real_images, data, seed)
     histogram = class_histogram(classifier, generated_images[:n_samples])
     report = SampleQuality(distance, references, histogram, class_entropy(histogram), n_samples)
     print(report.table(label))

@@ -193,3 +193,37 @@ def test_classifier_ignores_a_smaller_training_subset(monkeypatch, tmp_path):
     subset = load_fashion_mnist(train_size=100)
     sample_quality.load_or_train_classifier("smoke", subset, verbose=0)
     assert seen["n_train"] == preset_settings("sample_quality", "smoke").train_size
+
+
+def test_classifier_is_the_same_whatever_random_state_came_before(trained, data, monkeypatch,
+                                                                  tmp_path):
+    """Every notebook must measure with the same classifier, wherever its RNGs stand."""
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("NOTEBOOK_RETRAIN", "1")
+    keras.utils.set_random_seed(12345)
+    np.random.default_rng(7).random(10)
+    keras.random.normal((3,))  # advance the global generators as a notebook would
+    retrained = load_or_train_classifier("smoke", data, verbose=0)
+    images = data.X_test[:20]
+    np.testing.assert_allclose(features(retrained, images), features(trained[0], images),
+                               rtol=1e-4, atol=1e-4)
+    # ... and what a notebook draws afterwards does not depend on the cache.
+    after_training = np.random.random(3)
+    monkeypatch.delenv("NOTEBOOK_RETRAIN")
+    load_or_train_classifier("smoke", data, verbose=0)
+    np.testing.assert_array_equal(np.random.random(3), after_training)
+
+
+def test_reference_distances_are_computed_once_per_classifier_and_data(classifier, data,
+                                                                       monkeypatch, capsys):
+    import helpers.sample_quality as sample_quality
+
+    calls = []
+    original = sample_quality.reference_distances
+    monkeypatch.setattr(sample_quality, "_REFERENCE_CACHE", {})  # earlier tests filled it
+    monkeypatch.setattr(sample_quality, "reference_distances",
+                        lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    first = sample_quality_report(data.X_valid, classifier, data, n_samples=N_SAMPLES)
+    second = sample_quality_report(data.X_valid[::-1], classifier, data, n_samples=N_SAMPLES)
+    assert len(calls) == 1 and first.references == second.references
+    capsys.readouterr()

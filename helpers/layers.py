@@ -152,3 +152,144 @@ class MinibatchDiscrimination(keras.layers.Layer):
         return {**super().get_config(), "n_kernels": self.n_kernels,
                 "kernel_dim": self.kernel_dim,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class MinibatchStdDev(keras.layers.Layer):
+    """Minibatch standard deviation (Karras et al., 2018): append one feature map holding
+    a single number, the batch's variety, to every example.
+
+    For each feature at each position, the standard deviation over the batch,
+    sqrt(mean_i (x_i - mean_j x_j)^2 + epsilon); their mean over features and positions
+    is one scalar, broadcast to a map of shape (..., 1) and concatenated to the inputs.
+    Usage: ``features = MinibatchStdDev()(features)  # (n, 7, 7, 64) -> (n, 7, 7, 65)``
+    """
+
+    def __init__(self, epsilon: float = 1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def call(self, inputs):
+        deviations = inputs - ops.mean(inputs, axis=0, keepdims=True)
+        stddevs = ops.sqrt(ops.mean(ops.square(deviations), axis=0) + self.epsilon)
+        variety = ops.mean(stddevs)
+        feature_map = ops.ones_like(inputs[..., :1]) * ops.cast(variety, inputs.dtype)
+        return ops.concatenate([inputs, feature_map], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class EqualizedDense(keras.layers.Layer):
+    """A dense layer with an equalized learning rate (Karras et al., 2018): the kernel is
+    stored as N(0, 1) draws and multiplied at run time by sqrt(gain / fan_in), He's scale.
+
+    ``lr_multiplier`` (StyleGAN's mapping network uses 0.01) stores weights divided by it
+    and multiplies kernel and bias by it at run time, slowing their effective learning.
+    Usage: ``hidden = EqualizedDense(128, activation="leaky_relu")(codings)``
+    """
+
+    def __init__(self, units: int, activation=None, gain: float = 2.0, use_bias: bool = True,
+                 bias_initializer="zeros", lr_multiplier: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.gain, self.use_bias = units, gain, use_bias
+        self.activation = keras.activations.get(activation)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.lr_multiplier = lr_multiplier
+
+    def build(self, input_shape):
+        fan_in = input_shape[-1]
+        self.scale = (self.gain / fan_in) ** 0.5 * self.lr_multiplier
+        self.kernel = self.add_weight(
+            name="kernel", shape=(fan_in, self.units),
+            initializer=keras.initializers.RandomNormal(stddev=1.0 / self.lr_multiplier))
+        self.bias = (self.add_weight(name="bias", shape=(self.units,),
+                                     initializer=self.bias_initializer)
+                     if self.use_bias else None)
+
+    def call(self, inputs):
+        outputs = ops.matmul(inputs, self.kernel * self.scale)
+        if self.bias is not None:
+            outputs = outputs + self.bias * self.lr_multiplier
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "gain": self.gain, "use_bias": self.use_bias,
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "lr_multiplier": self.lr_multiplier}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class EqualizedConv2D(keras.layers.Layer):
+    """A 2-D convolution ("same" padding) with an equalized learning rate: the kernel is
+    stored as N(0, 1) draws and multiplied at run time by sqrt(gain / fan_in), where
+    fan_in = kernel height x kernel width x input channels.
+
+    Usage: ``features = EqualizedConv2D(64, 3, activation="leaky_relu")(images)``
+    """
+
+    def __init__(self, filters: int, kernel_size: int, strides: int = 1, activation=None,
+                 gain: float = 2.0, use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        self.activation = keras.activations.get(activation)
+        self.gain, self.use_bias = gain, use_bias
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.scale = (self.gain / (self.kernel_size ** 2 * channels)) ** 0.5
+        self.kernel = self.add_weight(
+            name="kernel", shape=(self.kernel_size, self.kernel_size, channels, self.filters),
+            initializer=keras.initializers.RandomNormal(stddev=1.0))
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+                     if self.use_bias else None)
+
+    def call(self, inputs):
+        outputs = ops.conv(inputs, self.kernel * self.scale, strides=self.strides,
+                           padding="same")
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        height, width = (None if size is None else -(-size // self.strides)
+                         for size in input_shape[1:3])
+        return (input_shape[0], height, width, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "activation": keras.activations.serialize(self.activation),
+                "gain": self.gain, "use_bias": self.use_bias}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class PixelNorm(keras.layers.Layer):
+    """Pixelwise feature-vector normalization (Karras et al., 2018): each position's
+    vector of channels divided by its root mean square, x / sqrt(mean_c x^2 + epsilon).
+
+    Usage: ``features = PixelNorm()(EqualizedConv2D(64, 3, activation="leaky_relu")(x))``
+    """
+
+    def __init__(self, epsilon: float = 1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def call(self, inputs):
+        return inputs * ops.rsqrt(ops.mean(ops.square(inputs), axis=-1, keepdims=True)
+                                  + self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

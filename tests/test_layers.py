@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.layers import DenseTranspose, TiedAutoencoder
+from helpers.layers import (DenseTranspose, EqualizedConv2D, EqualizedDense, MinibatchStdDev,
+                            PixelNorm, TiedAutoencoder)
 
 
 def _tied_pair(seed=0):
@@ -110,3 +111,133 @@ def test_tied_autoencoder_trains_one_kernel_per_pair():
     expected = 1 / (1 + np.exp(-(hidden @ after.T + keras.ops.convert_to_numpy(last.bias))))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(last(hidden)), expected,
                                rtol=1e-5, atol=1e-6)
+
+
+# The progressive-growing GAN's layers (notebook 12): NumPy references, the run-time
+# scale of the equalized layers, shapes, and a safe-mode round trip of each.
+
+def _leaky_relu(values, slope=0.2):
+    return np.where(values > 0, values, slope * values)
+
+
+def test_minibatch_stddev_matches_numpy():
+    features = np.random.default_rng(0).normal(size=(6, 3, 3, 4)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(MinibatchStdDev()(features))
+    variety = np.sqrt(features.var(axis=0) + 1e-8).mean()
+    assert outputs.shape == (6, 3, 3, 5) == MinibatchStdDev().compute_output_shape((6, 3, 3, 4))
+    np.testing.assert_array_equal(outputs[..., :4], features)
+    np.testing.assert_allclose(outputs[..., 4], variety, rtol=1e-5)
+
+
+def test_minibatch_stddev_sees_a_batch_without_variety():
+    varied = np.random.default_rng(1).normal(size=(8, 5)).astype("float32")
+    copies = np.repeat(varied[:1], 8, axis=0)
+    # Eight copies of one example: every standard deviation is 0 (sqrt(epsilon) = 1e-4).
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(MinibatchStdDev()(copies))[:, -1],
+                               1e-4, rtol=1e-3)
+    assert keras.ops.convert_to_numpy(MinibatchStdDev()(varied))[0, -1] > 0.5
+
+
+def test_equalized_dense_stores_unit_normal_weights_and_scales_at_run_time():
+    keras.utils.set_random_seed(0)
+    layer = EqualizedDense(300, activation="leaky_relu")
+    inputs = np.random.default_rng(2).normal(size=(5, 200)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(layer(inputs))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    assert abs(kernel.std() - 1.0) < 0.01 and abs(kernel.mean()) < 0.01  # N(0, 1), unscaled
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.bias), 0.0)
+    expected = _leaky_relu(inputs @ (kernel * np.sqrt(2 / 200)))
+    assert outputs.shape == (5, 300) == layer.compute_output_shape((5, 200))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_equalized_dense_gain_bias_and_lr_multiplier():
+    keras.utils.set_random_seed(0)
+    layer = EqualizedDense(3, gain=1.0, lr_multiplier=0.01)
+    inputs = np.random.default_rng(3).normal(size=(4, 6)).astype("float32")
+    layer(inputs)
+    layer.bias.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    expected = inputs @ (kernel * np.sqrt(1 / 6) * 0.01) + np.array([1.0, 2.0, 3.0]) * 0.01
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(inputs)), expected,
+                               rtol=1e-4, atol=1e-6)
+    unbiased = EqualizedDense(3, use_bias=False)
+    unbiased.build((None, 6))
+    assert len(unbiased.weights) == 1
+
+
+def _conv_same(images, kernel, strides=1):
+    """Direct 'same'-padded convolution (cross-correlation, as Keras computes it)."""
+    size = kernel.shape[0]
+    height, width = images.shape[1:3]
+    out_height, out_width = -(-height // strides), -(-width // strides)
+    pad_h = max((out_height - 1) * strides + size - height, 0)
+    pad_w = max((out_width - 1) * strides + size - width, 0)
+    padded = np.pad(images, ((0, 0), (pad_h // 2, pad_h - pad_h // 2),
+                             (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    outputs = np.zeros((images.shape[0], out_height, out_width, kernel.shape[-1]))
+    for row in range(out_height):
+        for column in range(out_width):
+            patch = padded[:, row * strides:row * strides + size,
+                           column * strides:column * strides + size, :]
+            outputs[:, row, column] = np.einsum("nhwc,hwcf->nf", patch, kernel)
+    return outputs
+
+
+@pytest.mark.parametrize("strides", [1, 2])
+def test_equalized_conv2d_matches_numpy(strides):
+    keras.utils.set_random_seed(0)
+    layer = EqualizedConv2D(4, 3, strides=strides, activation="leaky_relu")
+    images = np.random.default_rng(4).normal(size=(2, 7, 7, 3)).astype("float32")
+    layer.build(images.shape)
+    layer.bias.assign(np.arange(4, dtype="float32"))
+    outputs = keras.ops.convert_to_numpy(layer(images))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    expected = _leaky_relu(_conv_same(images, kernel * np.sqrt(2 / (3 * 3 * 3)), strides)
+                           + np.arange(4))
+    size = 7 if strides == 1 else 4
+    assert outputs.shape == (2, size, size, 4) == layer.compute_output_shape((2, 7, 7, 3))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_equalized_conv2d_stores_unit_normal_weights():
+    keras.utils.set_random_seed(0)
+    layer = EqualizedConv2D(64, 3, gain=1.0)
+    layer.build((None, 8, 8, 32))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    assert abs(kernel.std() - 1.0) < 0.02 and abs(kernel.mean()) < 0.02
+    assert layer.scale == pytest.approx(np.sqrt(1.0 / (3 * 3 * 32)))
+    # The equalized outputs have unit variance for unit-variance inputs (gain 1, linear).
+    images = np.random.default_rng(5).normal(size=(16, 8, 8, 32)).astype("float32")
+    assert keras.ops.convert_to_numpy(layer(images))[:, 2:-2, 2:-2].std() == \
+        pytest.approx(1.0, abs=0.1)
+
+
+def test_pixel_norm_matches_numpy():
+    features = np.random.default_rng(6).normal(size=(3, 4, 4, 8)).astype("float32") * 5
+    outputs = keras.ops.convert_to_numpy(PixelNorm()(features))
+    expected = features / np.sqrt((features ** 2).mean(axis=-1, keepdims=True) + 1e-8)
+    assert outputs.shape == features.shape
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose((outputs ** 2).mean(axis=-1), 1.0, rtol=1e-4)
+
+
+def test_progan_layers_round_trip_in_safe_mode(tmp_path):
+    keras.utils.set_random_seed(0)
+    codings = keras.Input((6,))
+    hidden = EqualizedDense(2 * 2 * 4, activation="leaky_relu", gain=0.5)(codings)
+    hidden = PixelNorm(epsilon=1e-6)(keras.layers.Reshape((2, 2, 4))(hidden))
+    hidden = EqualizedConv2D(3, 3, strides=2, activation="leaky_relu", use_bias=False)(hidden)
+    hidden = MinibatchStdDev(epsilon=1e-7)(hidden)
+    outputs = EqualizedDense(1, gain=1.0, lr_multiplier=0.5)(keras.layers.Flatten()(hidden))
+    model = keras.Model(codings, outputs)
+    path = tmp_path / "progan_layers.keras"
+    model.save(path)
+    reloaded = keras.models.load_model(path, safe_mode=True)
+    assert [type(layer).__name__ for layer in reloaded.layers] == \
+        [type(layer).__name__ for layer in model.layers]
+    assert [layer.get_config() for layer in reloaded.layers[1:]] == \
+        [layer.get_config() for layer in model.layers[1:]]
+    inputs = np.random.default_rng(7).normal(size=(5, 6)).astype("float32")
+    np.testing.assert_allclose(reloaded.predict(inputs, verbose=0),
+                               model.predict(inputs, verbose=0), rtol=1e-6)

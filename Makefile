@@ -42,7 +42,7 @@ test: setup
 
 # Re-run every notebook in the default preset and keep its outputs (for committing).
 outputs: setup
-	NOTEBOOK_PRESET=default $(PY) tools/run_notebooks.py notebooks/*.ipynb
+	NOTEBOOK_PRESET=default $(PY) tools/run_notebooks.py notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 bench: setup
 	$(PY) tools/bench.py

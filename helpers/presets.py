@@ -125,6 +125,13 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # Fréchet distance at most this times an untrained generator's.
         "max_ratio_to_untrained": (1.0, 0.2, 0.2),
     },
+    # The exercise notebooks 14 and 15 (and their solutions): the few trainings they do.
+    "exercises": {
+        "linear_steps": (1_000, 1_000, 1_000),  # full-batch steps of the linear autoencoder (01)
+        "train_size": (3_000, 20_000, None),   # the denoising exercise
+        "epochs": (3, 5, 10),
+        "batch_size": (64, 64, 32),
+    },
     # The DCGAN of notebook 09 (half the book's filters): the book trains 50 epochs at batch 32.
     "dcgan": {
         # Default: ~38 s per epoch on 2 CPU cores (the book's network: ~90 s at batch 128).

@@ -5,7 +5,7 @@ import re
 import nbformat
 import pytest
 
-from notebook_files import NOTEBOOKS
+from notebook_files import NOTEBOOKS, ROOT, SOLUTIONS, is_exercises
 
 NOISE = re.compile(r"oneDNN|cuda_drivers|absl::|cpu_feature_guard|Traceback")
 
@@ -14,7 +14,8 @@ def test_there_are_notebooks():
     assert NOTEBOOKS
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS,
+                         ids=lambda path: str(path.relative_to(ROOT / "notebooks")))
 def test_outputs_from_a_default_run_in_order(path):
     notebook = nbformat.read(path, as_version=4)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -23,8 +24,10 @@ def test_outputs_from_a_default_run_in_order(path):
         "run the notebook top to bottom in a fresh kernel (make outputs)"
     first_output = "".join(output.get("text", "") for output in code_cells[0].outputs)
     assert "Preset: default" in first_output, "outputs must come from the default preset"
-    assert any(output.output_type == "display_data" for cell in code_cells
-               for output in cell.outputs), "no figure in the committed outputs"
+    # Exercise notebooks show figures only where a task calls for one.
+    assert is_exercises(path) or any(output.output_type == "display_data"
+                                     for cell in code_cells for output in cell.outputs), \
+        "no figure in the committed outputs"
     for cell in code_cells:
         for output in cell.outputs:
             assert output.output_type != "error", f"error output in: {cell.source[:60]!r}"
@@ -32,7 +35,8 @@ def test_outputs_from_a_default_run_in_order(path):
                 f"log noise in committed output of: {cell.source[:60]!r}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", [path for path in NOTEBOOKS if not is_exercises(path)],
+                         ids=lambda path: path.stem)
 def test_notebook_structure(path):
     notebook = nbformat.read(path, as_version=4)
     assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
@@ -40,3 +44,39 @@ def test_notebook_structure(path):
     assert "helpers.setup(" in first_code.source
     assert any("What we saw" in cell.source for cell in notebook.cells
                if cell.cell_type == "markdown"), "end with a 'What we saw' summary"
+
+
+CHAPTER_NOTEBOOKS = {"14": range(1, 8), "15": range(8, 14)}  # exercise notebook -> sections
+
+
+@pytest.mark.parametrize("path", [path for path in NOTEBOOKS + SOLUTIONS if is_exercises(path)],
+                         ids=lambda path: str(path.relative_to(ROOT / "notebooks")))
+def test_exercise_notebook_structure(path):
+    """One section per chapter notebook, each with a stable anchor, at least three exercises,
+    answers to questions hidden until asked for, and a self-check for every code task."""
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert "helpers.setup(" in first_code.source
+    sections, current = {}, None
+    for cell in notebook.cells:
+        anchor = re.search(r'<a id="ex(\d\d)"></a>', cell.source)
+        if anchor:
+            current = sections.setdefault(anchor[1], {"exercises": 0, "code": 0, "checks": 0})
+        elif cell.source.startswith("## "):
+            current = None
+        if current is None:
+            continue
+        if cell.cell_type == "markdown" and re.match(r"\*\*\d+\.\d+", cell.source):
+            current["exercises"] += 1
+            if "(code)**" in cell.source:
+                current["code"] += 1
+            else:
+                assert "<details><summary>Show answer</summary>" in cell.source, cell.source[:80]
+        if cell.cell_type == "code":
+            current["checks"] += len(re.findall(r"ex\.check_\w+\(", cell.source))
+    expected = [f"{number:02d}" for number in CHAPTER_NOTEBOOKS[path.name[:2]]]
+    assert sorted(sections) == expected
+    for number, counts in sections.items():
+        assert counts["exercises"] >= 3, f"section {number}: {counts}"
+        assert counts["code"] >= 1 and counts["checks"] >= counts["code"], f"section {number}: {counts}"

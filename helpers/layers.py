@@ -293,3 +293,89 @@ class PixelNorm(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
+
+
+# StyleGAN layers
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class NoiseInjection(keras.layers.Layer):
+    """StyleGAN's per-pixel noise (Karras et al., 2019): x + scale_c * n, where n is one
+    N(0, 1) value per pixel, shared by all the channels of that pixel, and scale_c is a
+    learned factor per channel that starts at zero (so training decides how much noise).
+
+    A new noise image is drawn at every call from the layer's seed generator; pass
+    ``noise`` of shape (batch, height, width, 1) to hold it fixed or to vary only it.
+    Usage: ``features = NoiseInjection(seed=42)(features)`` or ``layer(features, noise=n)``
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"NoiseInjection expects feature maps (batch, height, width, "
+                             f"channels), got shape {tuple(input_shape)}")
+        self.scale = self.add_weight(name="scale", shape=(input_shape[-1],),
+                                     initializer="zeros")
+
+    def call(self, inputs, noise=None):
+        if noise is None:
+            shape = ops.shape(inputs)
+            noise = keras.random.normal((shape[0], shape[1], shape[2], 1),
+                                        seed=self.seed_generator, dtype=inputs.dtype)
+        elif tuple(noise.shape[1:]) != (*inputs.shape[1:3], 1):
+            raise ValueError(f"noise must have shape (batch, {inputs.shape[1]}, "
+                             f"{inputs.shape[2]}, 1) for features of shape "
+                             f"{tuple(inputs.shape)}, got {tuple(noise.shape)}")
+        return inputs + self.scale * ops.cast(noise, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class AdaIN(keras.layers.Layer):
+    """Adaptive instance normalization (Huang & Belongie, 2017; StyleGAN): each feature
+    map of each example is standardized over its pixels, then scaled and shifted by a style.
+
+    ``call([x, style])``: x (batch, height, width, C), style (batch, 2 C). The first C
+    numbers s are the scales, used as 1 + s, the last C numbers b the biases:
+    AdaIN(x, style)_c = (1 + s_c) (x_c - mean(x_c)) / sqrt(var(x_c) + epsilon) + b_c.
+    With 1 + s (as StyleGAN's code does), a style near zero, as a freshly initialized
+    affine layer gives, keeps the maps at unit spread instead of wiping them out.
+    Usage: ``features = AdaIN()([features, EqualizedDense(2 * channels)(w)])``
+    """
+
+    def __init__(self, epsilon: float = 1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        features_shape, style_shape = input_shape
+        if len(features_shape) != 4 or len(style_shape) != 2:
+            raise ValueError(f"AdaIN expects [features (batch, height, width, C), style "
+                             f"(batch, 2 C)], got shapes {tuple(features_shape)} and "
+                             f"{tuple(style_shape)}")
+        if style_shape[-1] != 2 * features_shape[-1]:
+            raise ValueError(f"the style must hold 2 x {features_shape[-1]} = "
+                             f"{2 * features_shape[-1]} numbers (scales then biases), "
+                             f"got {style_shape[-1]}")
+
+    def call(self, inputs):
+        features, style = inputs
+        mean, variance = ops.moments(features, axes=(1, 2), keepdims=True)
+        normalized = (features - mean) * ops.rsqrt(variance + self.epsilon)
+        scale, bias = ops.split(ops.cast(style, features.dtype), 2, axis=-1)
+        return (1 + scale[:, None, None, :]) * normalized + bias[:, None, None, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

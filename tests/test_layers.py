@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.layers import (DenseTranspose, EqualizedConv2D, EqualizedDense, MinibatchStdDev,
-                            PixelNorm, TiedAutoencoder)
+from helpers.layers import (AdaIN, DenseTranspose, EqualizedConv2D, EqualizedDense,
+                            MinibatchStdDev, NoiseInjection, PixelNorm, TiedAutoencoder)
 
 
 def _tied_pair(seed=0):
@@ -241,3 +241,89 @@ def test_progan_layers_round_trip_in_safe_mode(tmp_path):
     inputs = np.random.default_rng(7).normal(size=(5, 6)).astype("float32")
     np.testing.assert_allclose(reloaded.predict(inputs, verbose=0),
                                model.predict(inputs, verbose=0), rtol=1e-6)
+
+
+# StyleGAN layers
+
+
+def test_noise_injection_matches_numpy_with_given_noise():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    noise = rng.normal(size=(2, 3, 4, 1)).astype("float32")
+    layer = NoiseInjection(seed=1)
+    layer.build(features.shape)
+    assert np.all(layer.get_weights()[0] == 0), "the noise scales must start at zero"
+    scale = rng.normal(size=(5,)).astype("float32")
+    layer.set_weights([scale])
+    expected = features + scale * noise  # one noise value per pixel, scaled per channel
+    np.testing.assert_allclose(layer(features, noise=noise), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_noise_injection_draws_new_noise_shared_by_the_channels():
+    features = np.zeros((2, 3, 4, 5), "float32")
+    layer = NoiseInjection(seed=1)
+    layer.build(features.shape)
+    layer.set_weights([np.arange(1, 6, dtype="float32")])
+    first, second = (keras.ops.convert_to_numpy(layer(features)) for _ in range(2))
+    assert not np.allclose(first, second), "each call must draw new noise"
+    noise = first[..., :1]  # channel c holds (c + 1) times the same noise image
+    np.testing.assert_allclose(first, noise * np.arange(1, 6), rtol=1e-5, atol=1e-6)
+    assert abs(noise.std() - 1) < 0.6 and noise.shape == (2, 3, 4, 1)
+
+
+def test_noise_injection_rejects_wrong_shapes():
+    layer = NoiseInjection()
+    with pytest.raises(ValueError, match="feature maps"):
+        layer.build((2, 8))
+    features = np.zeros((2, 3, 4, 5), "float32")
+    with pytest.raises(ValueError, match="noise must have shape"):
+        layer(features, noise=np.zeros((2, 3, 4, 5), "float32"))
+
+
+def adain_numpy(features, style, epsilon=1e-8):
+    channels = features.shape[-1]
+    mean = features.mean(axis=(1, 2), keepdims=True)
+    std = np.sqrt(features.var(axis=(1, 2), keepdims=True) + epsilon)
+    scale, bias = style[:, :channels], style[:, channels:]
+    return (1 + scale[:, None, None]) * (features - mean) / std + bias[:, None, None]
+
+
+def test_adain_matches_numpy():
+    rng = np.random.default_rng(0)
+    features = rng.normal(3.0, 2.0, size=(2, 4, 5, 3)).astype("float32")
+    style = rng.normal(size=(2, 6)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(AdaIN()([features, style]))
+    np.testing.assert_allclose(outputs, adain_numpy(features, style), rtol=1e-4, atol=1e-5)
+    # With a zero style every map is standardized: mean 0, standard deviation 1.
+    standardized = keras.ops.convert_to_numpy(AdaIN()([features, np.zeros((2, 6), "float32")]))
+    np.testing.assert_allclose(standardized.mean(axis=(1, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(standardized.std(axis=(1, 2)), 1, atol=1e-4)
+
+
+def test_adain_rejects_a_style_of_the_wrong_size():
+    features = np.zeros((2, 4, 4, 3), "float32")
+    with pytest.raises(ValueError, match="2 x 3 = 6"):
+        AdaIN()([features, np.zeros((2, 3), "float32")])
+    with pytest.raises(ValueError, match="AdaIN expects"):
+        AdaIN()([np.zeros((2, 4, 3), "float32"), np.zeros((2, 6), "float32")])
+
+
+def test_stylegan_layers_round_trip_in_safe_mode(tmp_path):
+    features = keras.Input((4, 4, 3))
+    style, noise = keras.Input((6,)), keras.Input((4, 4, 1))
+    noisy = NoiseInjection(seed=3, name="noise")(features, noise=noise)
+    outputs = AdaIN(epsilon=1e-6, name="adain")([noisy, style])
+    model = keras.Model([features, style, noise], outputs)
+    rng = np.random.default_rng(1)
+    model.get_layer("noise").set_weights([rng.normal(size=(3,)).astype("float32")])
+    inputs = [rng.normal(size=(2, 4, 4, 3)).astype("float32"),
+              rng.normal(size=(2, 6)).astype("float32"),
+              rng.normal(size=(2, 4, 4, 1)).astype("float32")]
+    model.save(tmp_path / "stylegan_layers.keras")
+    reloaded = keras.models.load_model(tmp_path / "stylegan_layers.keras", safe_mode=True)
+    assert isinstance(reloaded.get_layer("adain"), AdaIN)
+    assert reloaded.get_layer("adain").epsilon == 1e-6
+    assert isinstance(reloaded.get_layer("noise"), NoiseInjection)
+    assert reloaded.get_layer("noise").seed == 3
+    np.testing.assert_allclose(reloaded.predict(inputs, verbose=0),
+                               model.predict(inputs, verbose=0), rtol=1e-6, atol=1e-6)

@@ -24,6 +24,7 @@ from helpers.regularizers import KLDivergenceRegularizer
 from helpers import layers
 from helpers import cgan, gan, vae, widgets  # cgan, gan, vae register classes for load_model
 from helpers import gan_tricks  # registers the replay and WGAN-GP models
+from helpers import stylegan  # registers StyleGenerator and StyleGAN
 from helpers import progan  # registers FadeIn (progressive growing)
 
 __all__ = [
@@ -44,5 +45,6 @@ __all__ = [
     "layers",
     "cgan", "gan", "vae", "widgets",
     "gan_tricks",
+    "stylegan",
     "progan",
 ]

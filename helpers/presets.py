@@ -182,6 +182,28 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # dimensions failed it for one seed of two).
         "max_ratio_to_untrained": (1.5, 0.9, 0.9),
     },
+    # Notebook 13: StyleGAN (mapping network, AdaIN styles, noise, style mixing) with notebook
+    # 09's discriminator plus a minibatch std-dev layer. Default: ~100 ms per step (batch 64).
+    "stylegan": {
+        "train_size": (2_000, None, None),
+        "epochs": (1, 2, 50),
+        "batch_size": (64, 64, 32),
+        "codings_size": (32, 64, 256),
+        "w_size": (32, 64, 256),
+        "mapping_depth": (2, 4, 8),  # the paper's mapping network has 8 layers
+        "filters": ((16, 8, 8), (64, 32, 16), (256, 128, 64)),  # at 7x7, 14x14, 28x28
+        "sample_every": (1, 1, 10),
+        "n_check": (200, 1_000, 1_000),  # codings for the noise and style-mixing checks
+        # Changing only the noise must leave at least this share of predicted classes as
+        # they were, and this much more than a new coding leaves.
+        "min_same_class_under_noise": (0.7, 0.7, 0.8),
+        "min_noise_class_margin": (0.1, 0.3, 0.3),
+        # Swapping the 7x7 styles must change the predicted class this much more often than
+        # swapping the 28x28 ones (smoke's 32 steps leave the levels untrained: not checked).
+        "min_mixing_gap": (-1.0, 0.1, 0.1),
+        # Fréchet distance at most this times an untrained generator's.
+        "max_ratio_to_untrained": (0.9, 0.5, 0.2),
+    },
 }
 
 

@@ -3,7 +3,8 @@ Chromium through Playwright, a notebook run in the smoke preset with
 "Run All Cells". Notebook 07: the VAE's interpolation slider moved with the
 keyboard and the decoded image checked to change. Notebook 10: the conditional
 GAN explorer's class picker clicked, then a latent slider moved, and the
-generated image checked to change each time.
+generated image checked to change each time. Notebook 13: the StyleGAN
+style-mixing widget's crossover slider moved and the mixed image checked to change.
 
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
@@ -266,4 +267,37 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
         readout_after = slider.locator(".widget-readout").inner_text()
         assert float(readout_after) > float(readout_before), (readout_before, readout_after)
     print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
+          f"{time.perf_counter() - started:.0f} s")
+
+
+STYLEGAN_NOTEBOOK = "notebooks/13_stylegan.ipynb"
+STYLEGAN_SLIDER = ".stylegan-crossover"
+STYLEGAN_IMAGE = "img.stylegan-mixed"
+
+
+def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
+                                                                          tmp_path):
+    """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider; the
+    mixed image must change."""
+    started = time.perf_counter()
+    base_url, token = lab
+    with browser_page(chromium, tmp_path) as page:
+        run_all_cells(page, base_url, token, STYLEGAN_NOTEBOOK)
+        slider = wait_for_widget(page, STYLEGAN_SLIDER)
+        image = page.locator(STYLEGAN_IMAGE)
+        page.wait_for_function(f"document.querySelector('{STYLEGAN_IMAGE}').src !== ''")
+        ran = time.perf_counter() - started
+        source, pixels = image.get_attribute("src"), image.screenshot()
+        readout_before = slider.locator(".widget-readout").inner_text()
+        slider.locator(".noUi-handle").first.focus()
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([selector, before]) => document.querySelector(selector).src !== before",
+            arg=[STYLEGAN_IMAGE, source], timeout=30_000)
+        page.wait_for_timeout(300)  # let the last update arrive too
+        readout_after = slider.locator(".widget-readout").inner_text()
+        assert int(readout_after) > int(readout_before), (readout_before, readout_after)
+        assert image.screenshot() != pixels, "the mixed image did not change with the crossover"
+    print(f"\nbrowser test (notebook 13): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

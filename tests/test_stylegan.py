@@ -1,0 +1,168 @@
+"""The StyleGAN of notebook 13 and its widget, with a tiny model: per-style codings and
+mixing, fixed noise, the style-mixing sampler, each phase updating only its network,
+a safe-mode save/load round trip, and the style-mixing widget driven headless."""
+import ipywidgets
+import keras
+import numpy as np
+import pytest
+
+from helpers import widgets
+from helpers.stylegan import StyleGAN, StyleGenerator
+
+CODINGS_SIZE = 8
+
+
+def small_stylegan(seed=0, mixing_probability=0.9):
+    keras.utils.set_random_seed(seed)
+    generator = StyleGenerator(CODINGS_SIZE, w_size=8, mapping_depth=2, filters=(8, 4, 4),
+                               seed=seed)
+    generator.build((None, CODINGS_SIZE))
+    discriminator = keras.Sequential([
+        keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 4, strides=4),
+        keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
+    stylegan = StyleGAN(generator, discriminator, CODINGS_SIZE,
+                        mixing_probability=mixing_probability, seed=seed, name="stylegan")
+    stylegan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
+                     g_optimizer=keras.optimizers.RMSprop(1e-2))
+    # Some noise strength, as after training (the layers start at zero).
+    for layer in generator.noises:
+        layer.set_weights([np.full(layer.scale.shape, 0.5, "float32")])
+    return stylegan
+
+
+@pytest.fixture(scope="module")
+def stylegan():
+    return small_stylegan()
+
+
+def numpy(tensor):
+    return keras.ops.convert_to_numpy(tensor)
+
+
+def codings(n, seed):
+    return np.random.default_rng(seed).normal(size=(n, CODINGS_SIZE)).astype("float32")
+
+
+def fixed_noise(generator, n, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=shape).astype("float32") for shape in generator.noise_shapes(n)]
+
+
+def test_images_noise_and_per_style_codings(stylegan):
+    generator = stylegan.generator
+    z = codings(3, 1)
+    noise = fixed_noise(generator, 3)
+    images = numpy(generator(z, noise=noise))
+    assert images.shape == (3, 28, 28, 1) and images.min() >= 0 and images.max() <= 1
+    np.testing.assert_allclose(numpy(generator(z, noise=noise)), images)  # fixed noise: same
+    assert not np.allclose(numpy(generator(z)), numpy(generator(z)))  # new noise each call
+    # One coding repeated for every style input is the same as that coding alone.
+    per_style = np.repeat(z[:, None], generator.n_styles, axis=1)
+    np.testing.assert_allclose(numpy(generator(per_style, noise=noise)), images, atol=1e-5)
+
+
+def test_mix_takes_the_styles_below_the_crossover_from_a(stylegan):
+    generator = stylegan.generator
+    a, b = codings(2, 2), codings(2, 3)
+    mixed = numpy(generator.mix(a, b, [1, 4]))
+    assert mixed.shape == (2, generator.n_styles, CODINGS_SIZE)
+    np.testing.assert_array_equal(mixed[0, :1], a[:1])
+    np.testing.assert_array_equal(mixed[0, 1:], np.repeat(b[:1], generator.n_styles - 1, 0))
+    np.testing.assert_array_equal(mixed[1, :4], np.repeat(a[1:], 4, 0))
+    np.testing.assert_array_equal(mixed[1, 4:], np.repeat(b[1:], generator.n_styles - 4, 0))
+    noise = fixed_noise(generator, 2)
+    only_a = numpy(generator(generator.mix(a, b, generator.n_styles), noise=noise))
+    np.testing.assert_allclose(only_a, numpy(generator(a, noise=noise)), atol=1e-5)
+    assert not np.allclose(numpy(generator(mixed, noise=noise)), only_a)
+
+
+def test_sampler_mixes_the_requested_share():
+    for probability, expected in ((0.0, 0.0), (1.0, 1.0), (0.5, 0.5)):
+        sampled = numpy(small_stylegan(mixing_probability=probability).sample_codings(2_000))
+        mixed = np.any(sampled != sampled[:, :1], axis=(1, 2))
+        assert abs(mixed.mean() - expected) < 0.05, (probability, mixed.mean())
+    switches = np.argmax(np.any(sampled != sampled[:, :1], axis=-1)[mixed], axis=1)
+    assert set(switches) == set(range(1, 6))
+
+
+def test_each_phase_updates_only_its_network():
+    stylegan = small_stylegan()
+    images = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
+
+    def weights(model):
+        return [np.array(w) for w in model.get_weights()]
+
+    def changed(before, model):
+        return any(not np.array_equal(x, y) for x, y in zip(before, weights(model)))
+
+    g_before, d_before = weights(stylegan.generator), weights(stylegan.discriminator)
+    stylegan.discriminator_step(images)
+    assert changed(d_before, stylegan.discriminator) and not changed(g_before, stylegan.generator)
+    d_before = weights(stylegan.discriminator)
+    stylegan.generator_step(16)
+    assert changed(g_before, stylegan.generator) and not changed(d_before, stylegan.discriminator)
+
+
+def test_fit_and_safe_mode_round_trip(tmp_path):
+    stylegan = small_stylegan()
+    images = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32")
+    history = stylegan.fit(images, batch_size=16, epochs=1, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    stylegan.save(tmp_path / "stylegan.keras")
+    reloaded = keras.models.load_model(tmp_path / "stylegan.keras", safe_mode=True)
+    assert isinstance(reloaded, StyleGAN) and isinstance(reloaded.generator, StyleGenerator)
+    assert reloaded.mixing_probability == 0.9 and reloaded.generator.filters == (8, 4, 4)
+    z, noise = codings(4, 5), fixed_noise(stylegan.generator, 4)
+    np.testing.assert_allclose(numpy(reloaded.generator(z, noise=noise)),
+                               numpy(stylegan.generator(z, noise=noise)), rtol=1e-5, atol=1e-6)
+    reloaded.fit(images, batch_size=16, epochs=1, verbose=0)  # compiled, trainable
+
+
+def test_widget_redraws_with_the_crossover_and_the_seeds(stylegan):
+    widget = widgets.style_mixing_widget(stylegan, seeds=(0, 1), crossover=2)
+    assert isinstance(widget, widgets.StyleMixingWidget)
+    assert "stylegan-crossover" in widget.crossover._dom_classes
+    assert "stylegan-mixed" in widget.mixed_image._dom_classes
+    generator = stylegan.generator
+
+    def expected(crossover):
+        a, b = (widget.codings(slider.value)[None] for slider in widget.seed_sliders)
+        noise = [n[:1] for n in widget.noise]
+        return numpy(generator(generator.mix(a, b, crossover), noise=noise))[0, ..., 0]
+
+    np.testing.assert_allclose(widget.mixed, expected(2), atol=1e-5)
+    np.testing.assert_allclose(widgets.from_png(widget.mixed_image.value), expected(2),
+                               atol=1 / 255 + 1e-6)
+    before = widget.mixed_image.value
+    widget.crossover.value = 5
+    assert widget.mixed_image.value != before, "the image did not change with the crossover"
+    np.testing.assert_allclose(widget.mixed, expected(5), atol=1e-5)
+    assert "1–5 (coarse) from A" in widget.explanation.value
+    widget.crossover.value = generator.n_styles  # every style from A: the mix is image A
+    np.testing.assert_allclose(widget.mixed, widget.image_a, atol=1e-5)
+    widget.crossover.value = 0  # every style from B
+    np.testing.assert_allclose(widget.mixed, widget.image_b, atol=1e-5)
+
+    widget.crossover.value = 3
+    mixed, image_a, image_b = widget.mixed_image.value, widget.image_a, widget.image_b
+    widget.seed_sliders[1].value = 7
+    assert widget.mixed_image.value != mixed and np.allclose(widget.image_a, image_a)
+    assert not np.allclose(widget.image_b, image_b)
+    mixed = widget.mixed_image.value
+    widget.seed_sliders[0].value = 9
+    assert widget.mixed_image.value != mixed and not np.allclose(widget.image_a, image_a)
+
+
+def test_widget_loads_the_saved_model_or_says_what_to_run(stylegan, tmp_path, monkeypatch):
+    path = tmp_path / "stylegan.keras"
+    stylegan.save(path)
+    widget = widgets.style_mixing_widget(str(path))
+    assert isinstance(widget, widgets.StyleMixingWidget)
+    np.testing.assert_array_equal(widget.generator.get_weights()[0],
+                                  stylegan.generator.get_weights()[0])
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("NOTEBOOK_PRESET", "smoke")
+    message = widgets.style_mixing_widget()
+    assert isinstance(message, ipywidgets.HTML)
+    assert "13_stylegan.ipynb" in message.value
+    assert str(tmp_path / "models" / "smoke" / "stylegan.keras") in message.value

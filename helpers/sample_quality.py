@@ -78,6 +78,27 @@ def build_classifier() -> keras.Model:
     return classifier
 
 
+FULL_TRAIN_SIZE = 55_000
+# train_size -> the data the metric uses, loaded once per kernel.
+_METRIC_DATA: dict[int | None, FashionMNIST] = {}
+
+
+def metric_data(data: FashionMNIST | None = None, preset: str | None = None) -> FashionMNIST:
+    """The Fashion-MNIST split the metric trains on and compares with: ``data`` if it
+    holds exactly the sample-quality preset's training share, else that share loaded
+    (once), whatever subset a notebook trains its models on. So every notebook's
+    distances are measured against the same real images and compare with each other.
+
+    Usage: ``data = metric_data(notebook_data)``
+    """
+    train_size = preset_settings("sample_quality", preset or current_preset()).train_size
+    if data is not None and len(data.X_train) == (train_size or FULL_TRAIN_SIZE):
+        return data
+    if train_size not in _METRIC_DATA:
+        _METRIC_DATA[train_size] = load_fashion_mnist(train_size=train_size)
+    return _METRIC_DATA[train_size]
+
+
 def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | None = None,
                              verbose: int | str = "auto") -> keras.Model:
     """The preset's sample-quality classifier: loaded from its cache, or trained and saved.
@@ -90,13 +111,10 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     """
     preset = preset or current_preset()
     settings = preset_settings("sample_quality", preset)
-    if data is None:
-        data = load_fashion_mnist(train_size=settings.train_size)
     path = classifier_path(preset)
-    if len(data.X_train) < (settings.train_size or 55_000):
-        # A notebook's training subset would train a weaker classifier and change every
-        # distance measured with it afterwards: the classifier always gets its own share.
-        data = load_fashion_mnist(train_size=settings.train_size)
+    # A notebook's training subset would train a weaker classifier and change every
+    # distance measured with it afterwards: the classifier always gets its own share.
+    data = metric_data(data, preset)
     if path.is_file() and not retrain_requested():
         classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
         how = f"loaded from {shown_path(path)} (set {RETRAIN_VARIABLE}=1 to train again)"
@@ -327,14 +345,14 @@ def sample_quality_report(generated_images: np.ndarray, classifier: keras.Model 
                           label: str = "generated images", seed: int = SEED) -> SampleQuality:
     """Judge ``generated_images`` (n, 28, 28[, 1]) in [0, 1]: print their Fréchet
     distance to real training images beside the reference sets, and their class
-    entropy; return all of it. ``n_samples`` defaults to the preset's.
+    entropy; return all of it. ``n_samples`` defaults to the preset's. The real images
+    come from ``metric_data(data)``: the metric's own training share, whatever subset
+    ``data`` holds, so distances compare across notebooks.
 
     Usage: ``report = sample_quality_report(generated_images, classifier, data)``
     """
     generated_images = check_images(generated_images, "generated_images")[..., 0]
-    if data is None:
-        data = load_fashion_mnist(
-            train_size=preset_settings("sample_quality").train_size)
+    data = metric_data(data)  # the same real images for every notebook
     if classifier is None:
         classifier = load_or_train_classifier(data=data)
     if n_samples is None:

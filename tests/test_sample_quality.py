@@ -227,3 +227,19 @@ def test_reference_distances_are_computed_once_per_classifier_and_data(classifie
     second = sample_quality_report(data.X_valid[::-1], classifier, data, n_samples=N_SAMPLES)
     assert len(calls) == 1 and first.references == second.references
     capsys.readouterr()
+
+
+def test_a_notebook_training_subset_does_not_change_the_real_images_compared_with(
+        classifier, data, capsys):
+    """Notebook 11 trains on 11,000 images, notebook 12 on 16,000: their distances must
+    still be measured against the metric's own real images, or they do not compare."""
+    from helpers.sample_quality import metric_data
+
+    subset = load_fashion_mnist(train_size=500)
+    assert metric_data(subset) is metric_data(None) and metric_data(data) is data
+    with_subset = sample_quality_report(data.X_valid, classifier, subset, n_samples=N_SAMPLES)
+    with_metric_data = sample_quality_report(data.X_valid, classifier, data,
+                                             n_samples=N_SAMPLES)
+    assert with_subset.distance == pytest.approx(with_metric_data.distance)
+    assert with_subset.references == pytest.approx(with_metric_data.references)
+    capsys.readouterr()

@@ -80,3 +80,20 @@ def test_exercise_notebook_structure(path):
     for number, counts in sections.items():
         assert counts["exercises"] >= 3, f"section {number}: {counts}"
         assert counts["code"] >= 1 and counts["checks"] >= counts["code"], f"section {number}: {counts}"
+
+
+CHAPTER_NOTEBOOKS = [path for path in NOTEBOOKS if not is_exercises(path)]
+
+
+@pytest.mark.parametrize("path", CHAPTER_NOTEBOOKS, ids=lambda path: path.stem)
+def test_closing_cell_points_to_its_exercise_section(path):
+    """Each chapter notebook ends with a link to its own section of the exercises
+    (blank and solutions), and that section's anchor exists."""
+    closing = nbformat.read(path, as_version=4).cells[-1].source
+    section = f"ex{path.name[:2]}"
+    links = re.findall(r"\]\(((?:solutions/)?\d\d_exercises_\w+\.ipynb)#(ex\d\d)\)", closing)
+    assert {anchor for _, anchor in links} == {section}, f"{path.name}: links {links}"
+    assert any(target.startswith("solutions/") for target, _ in links), "no link to solutions"
+    for target, anchor in links:
+        text = (path.parent / target).read_text()
+        assert f'id=\\"{anchor}\\"' in text, f"{target} has no section {anchor}"

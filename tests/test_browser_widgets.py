@@ -194,6 +194,26 @@ def wait_for_widget(page, selector):
     return widget
 
 
+def assert_changes_image(page, selector, action, what):
+    """Run ``action`` and check that the image at ``selector`` gets a new source and
+    new pixels."""
+    image = page.locator(selector)
+    source, pixels = image.get_attribute("src"), image.screenshot()
+    action()
+    page.wait_for_function(
+        "([selector, before]) => document.querySelector(selector).src !== before",
+        arg=[selector, source], timeout=30_000)
+    page.wait_for_timeout(300)  # let the last update arrive too
+    assert image.screenshot() != pixels, f"the image did not change with {what}"
+
+
+def press_right(page, slider, times):
+    """Move a slider's handle ``times`` steps to the right with the keyboard."""
+    slider.locator(".noUi-handle").first.focus()
+    for _ in range(times):
+        page.keyboard.press("ArrowRight")
+
+
 def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
     started = time.perf_counter()
     base_url, token = lab
@@ -241,32 +261,17 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
     with browser_page(chromium, tmp_path) as page:
         run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
         picker = wait_for_widget(page, CGAN_PICKER)
-        image = page.locator(CGAN_IMAGE)
         page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
         ran = time.perf_counter() - started
 
-        def changes_image(action, what):
-            source, pixels = image.get_attribute("src"), image.screenshot()
-            action()
-            page.wait_for_function(
-                "([selector, before]) => document.querySelector(selector).src !== before",
-                arg=[CGAN_IMAGE, source], timeout=30_000)
-            page.wait_for_timeout(300)  # let the last update arrive too
-            assert image.screenshot() != pixels, f"the image did not change with {what}"
-
         trouser = picker.get_by_role("button", name="Trouser", exact=True)
-        changes_image(trouser.click, "the class")
+        assert_changes_image(page, CGAN_IMAGE, trouser.click, "the class")
         assert "mod-active" in trouser.get_attribute("class")
 
         slider = page.locator(CGAN_SLIDER).first
         readout_before = slider.locator(".widget-readout").inner_text()
-
-        def move_slider():
-            slider.locator(".noUi-handle").first.focus()
-            for _ in range(5):
-                page.keyboard.press("ArrowRight")
-
-        changes_image(move_slider, "the latent slider")
+        assert_changes_image(page, CGAN_IMAGE, lambda: press_right(page, slider, 5),
+                             "the latent slider")
         readout_after = slider.locator(".widget-readout").inner_text()
         assert float(readout_after) > float(readout_before), (readout_before, readout_after)
     print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
@@ -287,20 +292,12 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
     with browser_page(chromium, tmp_path) as page:
         run_all_cells(page, base_url, token, STYLEGAN_NOTEBOOK)
         slider = wait_for_widget(page, STYLEGAN_SLIDER)
-        image = page.locator(STYLEGAN_IMAGE)
         page.wait_for_function(f"document.querySelector('{STYLEGAN_IMAGE}').src !== ''")
         ran = time.perf_counter() - started
-        source, pixels = image.get_attribute("src"), image.screenshot()
         readout_before = slider.locator(".widget-readout").inner_text()
-        slider.locator(".noUi-handle").first.focus()
-        for _ in range(2):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "([selector, before]) => document.querySelector(selector).src !== before",
-            arg=[STYLEGAN_IMAGE, source], timeout=30_000)
-        page.wait_for_timeout(300)  # let the last update arrive too
+        assert_changes_image(page, STYLEGAN_IMAGE, lambda: press_right(page, slider, 2),
+                             "the crossover")
         readout_after = slider.locator(".widget-readout").inner_text()
         assert int(readout_after) > int(readout_before), (readout_before, readout_after)
-        assert image.screenshot() != pixels, "the mixed image did not change with the crossover"
     print(f"\nbrowser test (notebook 13): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

@@ -82,10 +82,10 @@ def test_exercise_notebook_structure(path):
         assert counts["code"] >= 1 and counts["checks"] >= counts["code"], f"section {number}: {counts}"
 
 
-CHAPTER_NOTEBOOKS = [path for path in NOTEBOOKS if not is_exercises(path)]
+CHAPTER_NOTEBOOK_PATHS = [path for path in NOTEBOOKS if not is_exercises(path)]
 
 
-@pytest.mark.parametrize("path", CHAPTER_NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", CHAPTER_NOTEBOOK_PATHS, ids=lambda path: path.stem)
 def test_closing_cell_points_to_its_exercise_section(path):
     """Each chapter notebook ends with a link to its own section of the exercises
     (blank and solutions), and that section's anchor exists."""

@@ -38,16 +38,18 @@ def default_vae_path(preset: str | None = None) -> Path:
     return models_dir(preset or current_preset()) / "vae.keras"
 
 
-def load_vae(model: keras.Model | str | Path | None = None) -> keras.Model | None:
-    """The VAE itself, loaded from ``model`` if it is a path; None if the file is missing."""
+def _load_model(model: keras.Model | str | Path | None, default_path: Path) -> keras.Model | None:
+    """``model`` itself, or loaded from its path (``default_path`` when None); None if the
+    file is missing. Importing ``helpers`` registered every custom class for safe mode."""
     if isinstance(model, keras.Model):
         return model
-    path = Path(model) if model is not None else default_vae_path()
-    if not path.is_file():
-        return None
-    import helpers.vae  # noqa: F401  (registers the VAE class for safe-mode loading)
+    path = Path(model) if model is not None else default_path
+    return keras.models.load_model(path) if path.is_file() else None
 
-    return keras.models.load_model(path)
+
+def load_vae(model: keras.Model | str | Path | None = None) -> keras.Model | None:
+    """The VAE itself, loaded from ``model`` if it is a path; None if the file is missing."""
+    return _load_model(model, default_vae_path())
 
 
 def missing_model_message(model: str | Path | None = None) -> widgets.HTML:
@@ -247,14 +249,7 @@ def default_cgan_path(preset: str | None = None) -> Path:
 
 def load_cgan(model: keras.Model | str | Path | None = None) -> keras.Model | None:
     """The conditional GAN itself, loaded from ``model`` if it is a path; None if missing."""
-    if isinstance(model, keras.Model):
-        return model
-    path = Path(model) if model is not None else default_cgan_path()
-    if not path.is_file():
-        return None
-    import helpers.cgan  # noqa: F401  (registers ConditionalGAN for safe-mode loading)
-
-    return keras.models.load_model(path)
+    return _load_model(model, default_cgan_path())
 
 
 def missing_cgan_message(model: str | Path | None = None) -> widgets.HTML:
@@ -357,14 +352,7 @@ def default_stylegan_path(preset: str | None = None) -> Path:
 
 def load_stylegan(model: keras.Model | str | Path | None = None) -> keras.Model | None:
     """The StyleGAN itself, loaded from ``model`` if it is a path; None if the file is missing."""
-    if isinstance(model, keras.Model):
-        return model
-    path = Path(model) if model is not None else default_stylegan_path()
-    if not path.is_file():
-        return None
-    import helpers.stylegan  # noqa: F401  (registers StyleGAN for safe-mode loading)
-
-    return keras.models.load_model(path)
+    return _load_model(model, default_stylegan_path())
 
 
 def missing_stylegan_message(model: str | Path | None = None) -> widgets.HTML:

@@ -1,6 +1,6 @@
-"""A real browser drives the widgets: JupyterLab on 127.0.0.1, headless
-Chromium through Playwright, a notebook run in the smoke preset with
-"Run All Cells". Notebook 07: the VAE's interpolation slider moved with the
+"""A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the three
+tests, headless Chromium through Playwright, a notebook run in the smoke preset
+with "Run All Cells" (its kernel shut down when the test ends). Notebook 07: the VAE's interpolation slider moved with the
 keyboard and the decoded image checked to change. Notebook 10: the conditional
 GAN explorer's class picker clicked, then a latent slider moved, and the
 generated image checked to change each time. Notebook 13: the StyleGAN
@@ -67,9 +67,11 @@ def api(base_url, token, path, method="GET"):
         return response.read()
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab on a free port of 127.0.0.1; yields (base URL, token)."""
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a free port of 127.0.0.1, one server for every test here (each
+    opens its own notebook and kernel); yields (base URL, token)."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     port, token = free_port(), secrets.token_hex(16)
     lab_settings = {
         # No autosave: the run must not write its outputs into the committed notebook.
@@ -113,16 +115,30 @@ def lab(tmp_path):
                 if time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield base_url, token
+        yield base_url, token, log_path
     finally:
         stop_server(server, base_url, token)
+
+
+@pytest.fixture(autouse=True)
+def kernels_stopped_after_each_test(request):
+    """Each test's notebook kernel is shut down when it ends, so the next test's notebook
+    has the CPU to itself (the server is shared)."""
+    yield
+    if "lab" in request.fixturenames:
+        base_url, token, _ = request.getfixturevalue("lab")
+        stop_kernels(base_url, token)
+
+
+def stop_kernels(base_url, token):
+    for kernel in json.loads(api(base_url, token, "/api/kernels")):
+        api(base_url, token, f"/api/kernels/{kernel['id']}", method="DELETE")
 
 
 def stop_server(server, base_url, token):
     """Shut the server down with its kernels; signal it if it does not go."""
     try:
-        for kernel in json.loads(api(base_url, token, "/api/kernels")):
-            api(base_url, token, f"/api/kernels/{kernel['id']}", method="DELETE")
+        stop_kernels(base_url, token)
         api(base_url, token, "/api/shutdown", method="POST")
         server.wait(timeout=20)
     except (OSError, ValueError, subprocess.TimeoutExpired):
@@ -137,9 +153,9 @@ def stop_server(server, base_url, token):
 
 
 @contextlib.contextmanager
-def browser_page(chromium, tmp_path):
+def browser_page(chromium, tmp_path, log_path):
     """A headless Chromium page; if the test fails in it, a full-page screenshot is
-    saved beside the server log and both paths are printed."""
+    saved in ``tmp_path`` and its path printed beside the server log's."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -150,7 +166,7 @@ def browser_page(chromium, tmp_path):
         except Exception:
             page.screenshot(path=tmp_path / "failure.png", full_page=True)
             print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
-                  f"{tmp_path / 'jupyterlab.log'}")
+                  f"{log_path}")
             raise
         finally:
             browser.close()
@@ -216,12 +232,12 @@ def press_right(page, slider, times):
 
 def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
     started = time.perf_counter()
-    base_url, token = lab
+    base_url, token, log_path = lab
     notification = json.loads(api(base_url, token,
                                   "/lab/api/settings/@jupyterlab/apputils-extension:notification"))
     assert notification["schema"]["properties"]["fetchNews"]["default"] == "false", \
         "make setup should install overrides.json so Lab never asks about Jupyter news"
-    with browser_page(chromium, tmp_path) as page:
+    with browser_page(chromium, tmp_path, log_path) as page:
         run_all_cells(page, base_url, token, NOTEBOOK)
         slider = wait_for_widget(page, SLIDER)
         image = page.locator(DECODED)
@@ -257,8 +273,8 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
     """Notebook 10 (smoke) in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
     started = time.perf_counter()
-    base_url, token = lab
-    with browser_page(chromium, tmp_path) as page:
+    base_url, token, log_path = lab
+    with browser_page(chromium, tmp_path, log_path) as page:
         run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
         picker = wait_for_widget(page, CGAN_PICKER)
         page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
@@ -288,8 +304,8 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
     """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider; the
     mixed image must change."""
     started = time.perf_counter()
-    base_url, token = lab
-    with browser_page(chromium, tmp_path) as page:
+    base_url, token, log_path = lab
+    with browser_page(chromium, tmp_path, log_path) as page:
         run_all_cells(page, base_url, token, STYLEGAN_NOTEBOOK)
         slider = wait_for_widget(page, STYLEGAN_SLIDER)
         page.wait_for_function(f"document.querySelector('{STYLEGAN_IMAGE}').src !== ''")

@@ -132,11 +132,13 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "epochs": (3, 5, 10),
         "batch_size": (64, 64, 32),
     },
-    # The DCGAN of notebook 09 (half the book's filters): the book trains 50 epochs at batch 32.
+    # The DCGAN of notebook 09 (the book's generator, half the book's discriminator, learning
+    # rates decayed to 0 over `epochs`): the book trains 50 epochs at batch 32.
     "dcgan": {
-        # Default: ~38 s per epoch on 2 CPU cores (the book's network: ~90 s at batch 128).
+        # Default: 45-80 s per epoch on 2 CPU cores, depending on the machine's load (the
+        # book's whole network: ~90 s at batch 128).
         "train_size": (2_000, None, None),
-        "epochs": (1, 4, 50),
+        "epochs": (1, 5, 50),
         "batch_size": (64, 64, 32),
         "sample_every": (1, 2, 10),
         # The DCGAN's Fréchet distance must be below this times an untrained generator's

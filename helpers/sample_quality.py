@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import scipy.linalg
 
-from helpers.data import CLASS_NAMES, FashionMNIST, load_fashion_mnist
+from helpers.data import CLASS_NAMES, FILES, VALID_SIZE, FashionMNIST, load_fashion_mnist
 from helpers.paths import models_dir
 from helpers.presets import current_preset, preset_settings
 from helpers.training import RETRAIN_VARIABLE, retrain_requested, shown_path
@@ -78,7 +78,8 @@ def build_classifier() -> keras.Model:
     return classifier
 
 
-FULL_TRAIN_SIZE = 55_000
+# What load_fashion_mnist(train_size=None) gives: the training file less the validation split.
+FULL_TRAIN_SIZE = FILES["train-images-idx3-ubyte.gz"][1] - VALID_SIZE
 # train_size -> the data the metric uses, loaded once per kernel.
 _METRIC_DATA: dict[int | None, FashionMNIST] = {}
 

@@ -52,14 +52,22 @@ def load_vae(model: keras.Model | str | Path | None = None) -> keras.Model | Non
     return _load_model(model, default_vae_path())
 
 
+def _missing_message(what: str, model: str | Path | None, default_path: Path, notebook: str,
+                     saving_call: str, section: str) -> widgets.HTML:
+    """What the reader sees instead of a widget when there is no trained ``what``: the
+    path looked at, and which notebook cell saves the model."""
+    path = Path(model) if model is not None else default_path
+    return widgets.HTML(
+        f"<b>No trained {what} at <code>{path}</code>.</b> Run <code>{notebook}</code> "
+        f"from the top down to the cell that calls <code>{saving_call}</code> (section "
+        f"“{section}”), with the same preset (<code>NOTEBOOK_PRESET={current_preset()}</code>), "
+        f"then run this cell again.")
+
+
 def missing_model_message(model: str | Path | None = None) -> widgets.HTML:
     """What the reader sees instead of a widget when there is no trained VAE."""
-    path = Path(model) if model is not None else default_vae_path()
-    return widgets.HTML(
-        f"<b>No trained VAE at <code>{path}</code>.</b> Run <code>{VAE_NOTEBOOK}</code> "
-        f"from the top down to the cell that calls <code>helpers.save_model(vae, settings, "
-        f"\"vae\")</code> (section “Train the VAE”), with the same preset "
-        f"(<code>NOTEBOOK_PRESET={current_preset()}</code>), then run this cell again.")
+    return _missing_message("VAE", model, default_vae_path(), VAE_NOTEBOOK,
+                            'helpers.save_model(vae, settings, "vae")', "Train the VAE")
 
 
 def to_png(image: np.ndarray, scale: int = IMAGE_SCALE) -> bytes:
@@ -254,13 +262,9 @@ def load_cgan(model: keras.Model | str | Path | None = None) -> keras.Model | No
 
 def missing_cgan_message(model: str | Path | None = None) -> widgets.HTML:
     """What the reader sees instead of the explorer when there is no trained conditional GAN."""
-    path = Path(model) if model is not None else default_cgan_path()
-    return widgets.HTML(
-        f"<b>No trained conditional GAN at <code>{path}</code>.</b> Run "
-        f"<code>{CGAN_NOTEBOOK}</code> down to the cell that calls <code>helpers.fit_or_load("
-        f"cgan, settings, \"cgan\", ...)</code> (section “Train the conditional GAN”), with "
-        f"the same preset (<code>NOTEBOOK_PRESET={current_preset()}</code>), then run this "
-        f"cell again.")
+    return _missing_message("conditional GAN", model, default_cgan_path(), CGAN_NOTEBOOK,
+                            'helpers.fit_or_load(cgan, settings, "cgan", ...)',
+                            "Train the conditional GAN")
 
 
 class ConditionalGANExplorer(widgets.VBox):
@@ -357,13 +361,9 @@ def load_stylegan(model: keras.Model | str | Path | None = None) -> keras.Model 
 
 def missing_stylegan_message(model: str | Path | None = None) -> widgets.HTML:
     """What the reader sees instead of the widget when there is no trained StyleGAN."""
-    path = Path(model) if model is not None else default_stylegan_path()
-    return widgets.HTML(
-        f"<b>No trained StyleGAN at <code>{path}</code>.</b> Run "
-        f"<code>{STYLEGAN_NOTEBOOK}</code> down to the cell that calls <code>helpers."
-        f"fit_or_load(stylegan, settings, \"stylegan\", ...)</code> (section “Train the "
-        f"StyleGAN”), with the same preset (<code>NOTEBOOK_PRESET={current_preset()}</code>), "
-        f"then run this cell again.")
+    return _missing_message("StyleGAN", model, default_stylegan_path(), STYLEGAN_NOTEBOOK,
+                            'helpers.fit_or_load(stylegan, settings, "stylegan", ...)',
+                            "Train the StyleGAN")
 
 
 class StyleMixingWidget(widgets.VBox):

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -60,6 +61,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class Lab(NamedTuple):
+    base_url: str
+    token: str
+    log_path: Path
+
+
 def api(base_url, token, path, method="GET"):
     request = urllib.request.Request(f"{base_url}{path}", method=method,
                                      headers={"Authorization": f"token {token}"})
@@ -70,7 +77,7 @@ def api(base_url, token, path, method="GET"):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a free port of 127.0.0.1, one server for every test here (each
-    opens its own notebook and kernel); yields (base URL, token)."""
+    opens its own notebook and kernel); yields a ``Lab``: base URL, token, log path."""
     tmp_path = tmp_path_factory.mktemp("lab")
     port, token = free_port(), secrets.token_hex(16)
     lab_settings = {
@@ -115,7 +122,7 @@ def lab(tmp_path_factory):
                 if time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield base_url, token, log_path
+        yield Lab(base_url, token, log_path)
     finally:
         stop_server(server, base_url, token)
 
@@ -126,8 +133,8 @@ def kernels_stopped_after_each_test(request):
     has the CPU to itself (the server is shared)."""
     yield
     if "lab" in request.fixturenames:
-        base_url, token, _ = request.getfixturevalue("lab")
-        stop_kernels(base_url, token)
+        lab = request.getfixturevalue("lab")
+        stop_kernels(lab.base_url, lab.token)
 
 
 def stop_kernels(base_url, token):
@@ -210,17 +217,34 @@ def wait_for_widget(page, selector):
     return widget
 
 
+def open_widget(page, lab, notebook, widget_selector, image_selector):
+    """Run ``notebook`` in Lab; the locator of ``widget_selector`` once it is shown and
+    the image at ``image_selector`` has its first picture."""
+    run_all_cells(page, lab.base_url, lab.token, notebook)
+    widget = wait_for_widget(page, widget_selector)
+    page.wait_for_function(f"document.querySelector('{image_selector}').src !== ''")
+    return widget
+
+
+def readout(slider):
+    """The value a slider shows beside its handle."""
+    return float(slider.locator(".widget-readout").inner_text())
+
+
 def assert_changes_image(page, selector, action, what):
     """Run ``action`` and check that the image at ``selector`` gets a new source and
-    new pixels."""
+    new pixels; return the seconds until the first new source."""
     image = page.locator(selector)
     source, pixels = image.get_attribute("src"), image.screenshot()
+    started = time.perf_counter()
     action()
     page.wait_for_function(
         "([selector, before]) => document.querySelector(selector).src !== before",
         arg=[selector, source], timeout=30_000)
-    page.wait_for_timeout(300)  # let the last update arrive too
+    first_update = time.perf_counter() - started
+    page.wait_for_timeout(500)  # let the last update arrive too
     assert image.screenshot() != pixels, f"the image did not change with {what}"
+    return first_update
 
 
 def press_right(page, slider, times):
@@ -238,26 +262,11 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
     assert notification["schema"]["properties"]["fetchNews"]["default"] == "false", \
         "make setup should install overrides.json so Lab never asks about Jupyter news"
     with browser_page(chromium, tmp_path, log_path) as page:
-        run_all_cells(page, base_url, token, NOTEBOOK)
-        slider = wait_for_widget(page, SLIDER)
-        image = page.locator(DECODED)
-        page.wait_for_function(f"document.querySelector('{DECODED}').src !== ''")
-        source_before, pixels_before = image.get_attribute("src"), image.screenshot()
-        readout_before = slider.locator(".widget-readout").inner_text()
-
-        slider.locator(".noUi-handle").first.focus()
-        pressed = time.perf_counter()
-        for _ in range(4):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "([selector, before]) => document.querySelector(selector).src !== before",
-            arg=[DECODED, source_before], timeout=30_000)
-        first_update = time.perf_counter() - pressed
-        page.wait_for_timeout(500)  # let the last key's image arrive too
-
-        readout_after = slider.locator(".widget-readout").inner_text()
-        assert float(readout_after) > float(readout_before), (readout_before, readout_after)
-        assert image.screenshot() != pixels_before, "the decoded image did not change"
+        slider = open_widget(page, lab, NOTEBOOK, SLIDER, DECODED)
+        before = readout(slider)
+        first_update = assert_changes_image(page, DECODED, lambda: press_right(page, slider, 4),
+                                            "the slider")
+        assert readout(slider) > before, (before, readout(slider))
     print(f"\nbrowser test: first image update {first_update * 1000:.0f} ms after the key; "
           f"whole test {time.perf_counter() - started:.0f} s")
 
@@ -273,11 +282,8 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
     """Notebook 10 (smoke) in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
     started = time.perf_counter()
-    base_url, token, log_path = lab
-    with browser_page(chromium, tmp_path, log_path) as page:
-        run_all_cells(page, base_url, token, CGAN_NOTEBOOK)
-        picker = wait_for_widget(page, CGAN_PICKER)
-        page.wait_for_function(f"document.querySelector('{CGAN_IMAGE}').src !== ''")
+    with browser_page(chromium, tmp_path, lab.log_path) as page:
+        picker = open_widget(page, lab, CGAN_NOTEBOOK, CGAN_PICKER, CGAN_IMAGE)
         ran = time.perf_counter() - started
 
         trouser = picker.get_by_role("button", name="Trouser", exact=True)
@@ -285,11 +291,10 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
         assert "mod-active" in trouser.get_attribute("class")
 
         slider = page.locator(CGAN_SLIDER).first
-        readout_before = slider.locator(".widget-readout").inner_text()
+        before = readout(slider)
         assert_changes_image(page, CGAN_IMAGE, lambda: press_right(page, slider, 5),
                              "the latent slider")
-        readout_after = slider.locator(".widget-readout").inner_text()
-        assert float(readout_after) > float(readout_before), (readout_before, readout_after)
+        assert readout(slider) > before, (before, readout(slider))
     print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")
 
@@ -304,16 +309,12 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
     """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider; the
     mixed image must change."""
     started = time.perf_counter()
-    base_url, token, log_path = lab
-    with browser_page(chromium, tmp_path, log_path) as page:
-        run_all_cells(page, base_url, token, STYLEGAN_NOTEBOOK)
-        slider = wait_for_widget(page, STYLEGAN_SLIDER)
-        page.wait_for_function(f"document.querySelector('{STYLEGAN_IMAGE}').src !== ''")
+    with browser_page(chromium, tmp_path, lab.log_path) as page:
+        slider = open_widget(page, lab, STYLEGAN_NOTEBOOK, STYLEGAN_SLIDER, STYLEGAN_IMAGE)
         ran = time.perf_counter() - started
-        readout_before = slider.locator(".widget-readout").inner_text()
+        before = readout(slider)
         assert_changes_image(page, STYLEGAN_IMAGE, lambda: press_right(page, slider, 2),
                              "the crossover")
-        readout_after = slider.locator(".widget-readout").inner_text()
-        assert int(readout_after) > int(readout_before), (readout_before, readout_after)
+        assert readout(slider) > before, (before, readout(slider))
     print(f"\nbrowser test (notebook 13): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

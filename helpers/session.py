@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
+from helpers.input_pipeline import turn_off_autotune_for_arrays
 from helpers.presets import Settings, current_preset, preset_settings
 
 SEED = 42
@@ -58,6 +59,7 @@ def import_tensorflow_quietly() -> None:
 
 check_backend()
 import_tensorflow_quietly()
+turn_off_autotune_for_arrays()  # no pause at the start of every epoch (see input_pipeline)
 
 
 def set_seeds(seed: int = SEED) -> None:

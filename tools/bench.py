@@ -255,15 +255,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["autoencoders", "gans"],
+    parser.add_argument("--only", choices=["autoencoders", "gans", "pause"],
                         help="run one part of the benchmark")
     args = parser.parse_args()
     helpers.set_seeds()
     data = helpers.load_fashion_mnist(train_size=args.images)
-    if args.only != "gans":
+    if args.only in (None, "autoencoders"):
         autoencoder_comparison(data, args)
-    if args.only != "autoencoders":
+    if args.only not in ("autoencoders", "pause"):
         gan_comparison(data.X_train, args.rounds)
+    if args.only in (None, "pause"):  # epochs long enough for the pause to show
+        epoch_pause_comparison(helpers.load_fashion_mnist(train_size=20_000).X_train, args.rounds)
 
 
 def autoencoder_comparison(data, args) -> None:
@@ -285,6 +287,60 @@ def autoencoder_comparison(data, args) -> None:
     print("\nWidgets, slider change to new image (median of 41 moves; target 100 ms):")
     for name, seconds in widget_latencies(data.X_valid, data.y_valid).items():
         print(f"  {name:<26} {seconds * 1000:6.1f} ms")
+
+
+class FirstStepTimer(keras.callbacks.Callback):
+    """Per epoch: seconds from the epoch's start to the end of its first step
+    (the pause, plus one step), and of the rest of the epoch."""
+
+    def on_train_begin(self, logs=None):
+        self.first, self.rest = [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 0:
+            self.after_first = time.perf_counter()
+            self.first.append(self.after_first - self.start)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rest.append(time.perf_counter() - self.after_first)
+
+
+def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
+    """notebook 09's DCGAN for a few epochs, tf.data autotuning on and off in alternation."""
+    namespace = notebook_cells("09_deep_convolutional_gans", "dcgan")
+    if namespace is None:
+        print("\nEpoch-start pause: skipped: no cell tagged bench:dcgan")
+        return
+    shaped = images.reshape((-1, 28, 28, 1))
+    ways = {"autotuning on (Keras' default)": helpers.input_pipeline.keras_default_pipeline,
+            "autotuning off (helpers)": contextlib.nullcontext}
+    first: dict[str, list[float]] = {way: [] for way in ways}
+    total: dict[str, list[float]] = {way: [] for way in ways}
+    for round_index in range(rounds):
+        for way, context in ways.items():
+            keras.utils.set_random_seed(helpers.SEED + round_index)
+            gan = helpers.gan.GAN(keras.models.clone_model(namespace["generator"]),
+                                  keras.models.clone_model(namespace["discriminator"]),
+                                  codings_size=namespace["codings_size"], seed=helpers.SEED)
+            gan.compile(d_optimizer="rmsprop", g_optimizer="rmsprop")
+            timer = FirstStepTimer()
+            with context():
+                start = time.perf_counter()
+                gan.fit(shaped, batch_size=64, epochs=epochs, verbose=0, callbacks=[timer])
+            total[way].append(time.perf_counter() - start)
+            first[way].extend(timer.first[1:])  # epoch 1's first step also traces
+        print(f"epoch-start pause: round {round_index + 1}/{rounds} done", flush=True)
+    print(f"\nEpoch-start pause: notebook 09's DCGAN, {len(shaped):,} images, {epochs} epochs "
+          f"at batch 64, {rounds} rounds")
+    for way in ways:
+        print(f"  {way:<32} first step of epochs 2-{epochs}: median "
+              f"{statistics.median(first[way]):5.2f} s, max {max(first[way]):5.2f} s; "
+              f"fit: median {statistics.median(total[way]):6.1f} s")
+    on, off = (statistics.median(total[way]) for way in ways)
+    print(f"  {'fit time, autotuning on / off':<32} {on / off:.2f}x")
 
 
 if __name__ == "__main__":

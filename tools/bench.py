@@ -318,6 +318,7 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
     ways = {"autotuning on (Keras' default)": helpers.input_pipeline.keras_default_pipeline,
             "autotuning off (helpers)": contextlib.nullcontext}
     first: dict[str, list[float]] = {way: [] for way in ways}
+    rest: dict[str, list[float]] = {way: [] for way in ways}
     total: dict[str, list[float]] = {way: [] for way in ways}
     for round_index in range(rounds):
         for way, context in ways.items():
@@ -332,12 +333,14 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
                 gan.fit(shaped, batch_size=64, epochs=epochs, verbose=0, callbacks=[timer])
             total[way].append(time.perf_counter() - start)
             first[way].extend(timer.first[1:])  # epoch 1's first step also traces
+            rest[way].extend(timer.rest)
         print(f"epoch-start pause: round {round_index + 1}/{rounds} done", flush=True)
     print(f"\nEpoch-start pause: notebook 09's DCGAN, {len(shaped):,} images, {epochs} epochs "
           f"at batch 64, {rounds} rounds")
     for way in ways:
         print(f"  {way:<32} first step of epochs 2-{epochs}: median "
               f"{statistics.median(first[way]):5.2f} s, max {max(first[way]):5.2f} s; "
+              f"rest of an epoch: median {statistics.median(rest[way]):5.1f} s; "
               f"fit: median {statistics.median(total[way]):6.1f} s")
     on, off = (statistics.median(total[way]) for way in ways)
     print(f"  {'fit time, autotuning on / off':<32} {on / off:.2f}x")

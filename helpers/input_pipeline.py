@@ -11,8 +11,8 @@ Autotuning buys nothing here (the pipeline only gathers batches from an array
 in memory; steps took the same time with it off), so it is turned off for the
 pipelines Keras builds from arrays. Keras has no public switch for that, so
 this wraps the method of its (private) array adapter that builds them; a
-pipeline you build yourself with ``tf.data`` keeps its own options. ``make bench`` measures the pause both
-ways, side by side.
+pipeline you build yourself with ``tf.data`` keeps its own options.
+``make bench`` measures the pause both ways, side by side.
 
 Usage: ``import helpers`` applies it; ``autotune_enabled_for_arrays()`` is then False.
 """

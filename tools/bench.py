@@ -262,7 +262,7 @@ def main() -> None:
     data = helpers.load_fashion_mnist(train_size=args.images)
     if args.only in (None, "autoencoders"):
         autoencoder_comparison(data, args)
-    if args.only not in ("autoencoders", "pause"):
+    if args.only in (None, "gans"):
         gan_comparison(data.X_train, args.rounds)
     if args.only in (None, "pause"):  # epochs long enough for the pause to show
         epoch_pause_comparison(helpers.load_fashion_mnist(train_size=20_000).X_train, args.rounds)

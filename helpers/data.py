@@ -2,9 +2,10 @@
 
 Folders are tried in this order: ``$FASHION_MNIST_DIR``, the project's
 ``data/fashion-mnist/``, Keras' cache (``$KERAS_HOME/datasets/fashion-mnist``
-or ``~/.keras/datasets/fashion-mnist``), then Keras' own download, unless
-``FASHION_MNIST_NO_DOWNLOAD`` is set (the tests set it: nothing downloads
-at test time).
+or ``~/.keras/datasets/fashion-mnist``), then a download of the official
+files into ``data/fashion-mnist/``, checked against their SHA-256
+(``helpers.get_data``), unless ``FASHION_MNIST_NO_DOWNLOAD`` is set (the
+tests set it: nothing downloads at test time).
 
 Usage::
 
@@ -64,9 +65,14 @@ def candidate_dirs() -> list[Path]:
     if os.environ.get(DIR_VARIABLE):
         dirs.append(Path(os.environ[DIR_VARIABLE]).expanduser())
     dirs.append(DATA_DIR / "fashion-mnist")
-    keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    dirs.append(keras_home / "datasets" / "fashion-mnist")
+    dirs.append(keras_cache_dir())
     return dirs
+
+
+def keras_cache_dir() -> Path:
+    """Where ``keras.datasets.fashion_mnist.load_data()`` keeps the four files."""
+    keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    return keras_home / "datasets" / "fashion-mnist"
 
 
 def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
@@ -97,14 +103,14 @@ def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
 
 def _fix() -> str:
     return (
-        "\nFix: run `make data` (it copies ../shared/data/fashion-mnist/ into data/), "
-        f"or put the four files {', '.join(FILES)} into data/fashion-mnist/, "
+        "\nFix: run `make data` (it copies ../shared/data/fashion-mnist/ into data/ when that "
+        "folder exists, else downloads the files), or put the four files {', '.join(FILES)} into data/fashion-mnist/, "
         f"or set {DIR_VARIABLE} to a folder that holds them."
     )
 
 
 def find_dataset_dir(download: bool | None = None) -> Path:
-    """The first folder holding all four files, downloading with Keras as a last resort."""
+    """The first folder holding all four files, downloading them as a last resort."""
     tried = candidate_dirs()
     for folder in tried:
         if all((folder / name).is_file() for name in FILES):
@@ -112,15 +118,14 @@ def find_dataset_dir(download: bool | None = None) -> Path:
     if download is None:
         download = not os.environ.get(NO_DOWNLOAD_VARIABLE)
     if download:
+        from helpers import get_data
+
         try:
-            _keras_download()
-        except Exception as error:  # no network, proxy, disk: report it with the fix
+            return get_data.fill()
+        except (FashionMNISTError, OSError) as error:  # no network, proxy, disk
             raise FashionMNISTError(
-                f"Fashion-MNIST is not in {_listing(tried)}\nand Keras could not download it "
-                f"({type(error).__name__}: {error}).{_fix()}") from None
-        for folder in tried:
-            if all((folder / name).is_file() for name in FILES):
-                return folder
+                f"Fashion-MNIST is not in any of these folders:\n{_listing(tried)}\n"
+                f"and the download failed ({error}).{_fix()}") from None
     raise FashionMNISTError(
         f"Fashion-MNIST is not in any of these folders (each needs all four files):"
         f"\n{_listing(tried)}{_fix()}")
@@ -128,12 +133,6 @@ def find_dataset_dir(download: bool | None = None) -> Path:
 
 def _listing(folders: list[Path]) -> str:
     return "\n".join(f"  - {folder}" for folder in folders)
-
-
-def _keras_download() -> None:
-    import keras
-
-    keras.datasets.fashion_mnist.load_data()
 
 
 def load_fashion_mnist(train_size: int | None = None, valid_size: int | None = None,

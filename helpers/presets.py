@@ -39,7 +39,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     "stacked": {
         "train_size": (10_000, None, None),
         "epochs": (6, 10, 20),
-        "batch_size": (32, 128, 32),
+        "batch_size": (128, 128, 32),
         "tsne_points": (500, 3_000, 5_000),
         # Each autoencoder's MSE must be below this times PCA's (smoke trains for seconds).
         "max_mse_vs_pca": (1.75, 1.0, 1.0),

@@ -31,7 +31,7 @@ import scipy.linalg
 from helpers.data import CLASS_NAMES, FILES, VALID_SIZE, FashionMNIST, load_fashion_mnist
 from helpers.paths import models_dir
 from helpers.presets import current_preset, preset_settings
-from helpers.training import RETRAIN_VARIABLE, retrain_requested, shown_path
+from helpers.training import RETRAIN_VARIABLE, retrain_requested, save_atomically, shown_path
 
 CLASSIFIER_NAME = "sample_quality_classifier"
 FEATURES_LAYER = "features"
@@ -130,7 +130,7 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
         classifier.fit(_with_channel(train_images), train_labels, epochs=settings.epochs,
                        batch_size=settings.batch_size, verbose=verbose)
         seconds = time.perf_counter() - start
-        classifier.save(path)
+        save_atomically(classifier, path)
         how = (f"trained on {len(train_images):,} images for {settings.epochs} epoch(s) "
                f"in {seconds:.0f} s, saved to {shown_path(path)}")
     _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)

@@ -1,9 +1,7 @@
 """The first cell of every notebook: quiet logs, seeds, preset, settings.
 
-Importing ``helpers`` imports TensorFlow quietly: TensorFlow 2.21 writes its
-start-up notices (oneDNN, CUDA drivers, CPU features) straight to file
-descriptor 2, past ``TF_CPP_MIN_LOG_LEVEL``, and a Jupyter kernel shows them
-in the first cell. So ``import helpers`` must come before ``import keras``.
+Importing ``helpers`` imports TensorFlow without its harmless start-up notices
+(``helpers.tf_startup``), so ``import helpers`` must come before ``import keras``.
 
 Usage::
 
@@ -13,10 +11,10 @@ Usage::
 from __future__ import annotations
 
 import os
-import sys
 
 from helpers.input_pipeline import turn_off_autotune_for_arrays
 from helpers.presets import Settings, current_preset, preset_settings
+from helpers.tf_startup import describe_devices, import_tensorflow
 
 SEED = 42
 BACKEND_VARIABLE = "KERAS_BACKEND"
@@ -37,28 +35,8 @@ def check_backend() -> None:
             f"{BACKEND_VARIABLE}=tensorflow, then restart the kernel.")
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with file descriptor 2 pointed at /dev/null, then restore it.
-
-    Does nothing if TensorFlow is already imported (its notices are out by then).
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved_stderr = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved_stderr, 2)
-        os.close(saved_stderr)
-        os.close(devnull)
-
-
 check_backend()
-import_tensorflow_quietly()
+GPUS = import_tensorflow()  # the harmless start-up notices dropped (see tf_startup)
 turn_off_autotune_for_arrays()  # no pause at the start of every epoch (see input_pipeline)
 
 
@@ -92,6 +70,7 @@ def setup(notebook: str, seed: int = SEED, retrain: bool | None = None) -> Setti
     plt.rcParams.update({"figure.dpi": 80, "axes.titlesize": 11, "image.cmap": "binary"})
     print(f"Preset: {preset} (set NOTEBOOK_PRESET=smoke|default|full to change it)")
     print(f"Keras {keras.__version__} on {keras.backend.backend()}, seed {seed}")
+    print(describe_devices(GPUS, preset))
     reuse = ("trains every model again" if retrain_requested()
              else f"reuses models saved in models/{preset}/ (retrain=True trains again)")
     print(f"This run {reuse}")

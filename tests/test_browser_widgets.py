@@ -6,6 +6,9 @@ GAN explorer's class picker clicked, then a latent slider moved, and the
 generated image checked to change each time. Notebook 13: the StyleGAN
 style-mixing widget's crossover slider moved and the mixed image checked to change.
 
+Each notebook trains its smoke models in the browser's kernel, into a models
+folder of the test's own, so the tests pass alone and in any order.
+
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
 """
@@ -93,11 +96,10 @@ def lab(tmp_path_factory):
         path = tmp_path / "lab-settings" / "@jupyterlab" / folder
         path.mkdir(parents=True, exist_ok=True)
         (path / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
-    env = dict(os.environ, NOTEBOOK_PRESET="smoke")
-    # A reader's re-run: the models nbval trained and saved in models/smoke/ just before
-    # (conftest.py runs these tests last) are loaded, not trained again; a model that is
-    # missing is trained and saved there, as for a reader.
-    env.pop("NOTEBOOK_RETRAIN", None)
+    # The notebooks train their smoke models in the browser's kernels, into a folder of
+    # this test run's own: the tests need no other test to have run first, and workers
+    # running notebooks beside them never share a model file with them.
+    env = dict(os.environ, NOTEBOOK_PRESET="smoke", NOTEBOOK_MODELS_DIR=str(tmp_path / "models"))
     env.pop("MPLBACKEND", None)  # the kernel's inline backend, as for a reader
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -151,11 +153,13 @@ def stop_server(server, base_url, token):
     except (OSError, ValueError, subprocess.TimeoutExpired):
         pass
     if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
+        # The server's whole process group (its kernels too) where there are groups.
+        posix = hasattr(os, "killpg")
+        os.killpg(server.pid, signal.SIGTERM) if posix else server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+            os.killpg(server.pid, signal.SIGKILL) if posix else server.kill()
             server.wait()
 
 

@@ -255,7 +255,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["autoencoders", "gans", "pause"],
+    parser.add_argument("--only", choices=["autoencoders", "gans", "pause", "threads"],
                         help="run one part of the benchmark")
     args = parser.parse_args()
     helpers.set_seeds()
@@ -266,6 +266,8 @@ def main() -> None:
         gan_comparison(data.X_train, args.rounds)
     if args.only in (None, "pause"):  # epochs long enough for the pause to show
         epoch_pause_comparison(helpers.load_fashion_mnist(train_size=20_000).X_train, args.rounds)
+    if args.only in (None, "threads"):
+        thread_limit_comparison(args.rounds)
 
 
 def autoencoder_comparison(data, args) -> None:
@@ -344,6 +346,44 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
               f"fit: median {statistics.median(total[way]):6.1f} s")
     on, off = (statistics.median(total[way]) for way in ways)
     print(f"  {'fit time, autotuning on / off':<32} {on / off:.2f}x")
+
+
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+PAIR = ("notebooks/05_denoising_autoencoders.ipynb", "notebooks/09_deep_convolutional_gans.ipynb")
+
+
+def thread_limit_comparison(rounds: int) -> None:
+    """Two smoke notebooks under nbval at once, as ``make test``'s two workers run them,
+    with TensorFlow's threads limited to a share of the cores (conftest.py) and without."""
+    import os
+    import subprocess
+
+    sys.path.insert(0, str(ROOT))
+    from conftest import threads_per_worker
+
+    share = str(threads_per_worker(os.cpu_count(), len(PAIR)))
+    ways = {f"{share} thread(s) each (make test)": dict.fromkeys(THREAD_VARIABLES, share),
+            "TensorFlow's default threads": {}}
+    seconds: dict[str, list[float]] = {way: [] for way in ways}
+    for round_index in range(rounds):
+        for way, limits in ways.items():
+            env = {key: value for key, value in os.environ.items() if key not in THREAD_VARIABLES}
+            env.update(limits)
+            start = time.perf_counter()
+            runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", notebook],
+                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL) for notebook in PAIR]
+            if any(run.wait() for run in runs):
+                raise RuntimeError(f"a notebook failed under nbval ({way})")
+            seconds[way].append(time.perf_counter() - start)
+        print(f"threads: round {round_index + 1}/{rounds} done", flush=True)
+    print(f"\nTwo smoke notebooks at once ({', '.join(Path(p).stem[:2] for p in PAIR)}), "
+          f"{os.cpu_count()} cores, {rounds} rounds, wall seconds for the pair:")
+    for way, values in seconds.items():
+        print(f"  {way:<34} median {statistics.median(values):6.1f} s "
+              f"({', '.join(f'{v:.1f}' for v in values)})")
+    limited, default = (statistics.median(values) for values in seconds.values())
+    print(f"  {'default / limited':<34} {default / limited:.2f}x")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 Usage: ``NOTEBOOK_PRESET=default python tools/run_notebooks.py notebooks/*.ipynb``
 
+``--first-cell`` runs only each notebook's first code cell (imports and
+``helpers.setup``) and replaces that cell's outputs, leaving the rest as they
+were: for a change to what the first cell prints, without retraining.
+
 Cleaning: TensorFlow's start-up notices on stderr are dropped, progress-bar
 updates overwritten with ``\\r`` are collapsed to their last state, and
 per-cell timing metadata is removed, so diffs show only what changed.
@@ -60,24 +64,35 @@ def clean(notebook: nbformat.NotebookNode) -> None:
         cell.outputs = outputs
 
 
-def run(path: Path) -> float:
+def run(path: Path, first_cell_only: bool = False) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=1800, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    if first_cell_only:
+        first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+        alone = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first.source)],
+                                         metadata=notebook.metadata)
+        NotebookClient(alone, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        clean(alone)
+        first.outputs = alone.cells[0].outputs
+    else:
+        NotebookClient(notebook, timeout=1800, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        clean(notebook)
     elapsed = time.perf_counter() - start
-    clean(notebook)
     nbformat.write(notebook, path)
     return elapsed
 
 
 def main(paths: list[str]) -> None:
+    first_cell_only = "--first-cell" in paths
+    paths = [name for name in paths if name != "--first-cell"]
     os.environ.setdefault("NOTEBOOK_PRESET", "default")
     os.environ["NOTEBOOK_RETRAIN"] = "1"  # committed outputs come from a real training run
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for name in paths:
         print(f"{name}: running in the {os.environ['NOTEBOOK_PRESET']} preset...", flush=True)
-        print(f"{name}: {run(Path(name)):.0f} s", flush=True)
+        print(f"{name}: {run(Path(name), first_cell_only):.0f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import numpy as np
 
 from helpers.presets import Settings
 
+# Fit arguments that change what is shown, not what is learned.
+DISPLAY_ONLY = {"verbose"}
 # Config keys that carry the names Keras numbers anew in each run (dense_3, dense_4).
 RUN_NAMES = {"name", "keras_history", "input_layers", "output_layers"}
 
@@ -114,7 +116,7 @@ def training_fingerprint(model: keras.Model, settings: Settings, x: Any, y: Any,
         config = "unavailable"
     fit = {key: (data_signature(value) if key in {"validation_data", "sample_weight"}
                  else [type(c).__name__ for c in value] if key == "callbacks" else value)
-           for key, value in fit_kwargs.items()}
+           for key, value in fit_kwargs.items() if key not in DISPLAY_ONLY}
     record = {
         "model": {"class": type(model).__qualname__, "config": _without_run_names(config),
                   "weights": [list(weight.shape) for weight in model.weights]},

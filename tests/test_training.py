@@ -175,3 +175,13 @@ def test_a_failed_save_leaves_the_saved_model_whole(tmp_path, monkeypatch):
         save_model(Broken(), settings, "tiny")
     assert saved.read_bytes() == before
     assert sorted(p.name for p in saved.parent.iterdir()) == ["tiny.keras"], "no partial file"
+
+
+def test_showing_more_or_less_progress_does_not_retrain(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
+    monkeypatch.delenv("NOTEBOOK_RETRAIN", raising=False)
+    settings = preset_settings("sparse", "smoke")
+    data = np.random.default_rng(0).random((32, 3)).astype("float32")
+    fit_or_load(_compiled(), settings, "tiny", data, data, epochs=1, verbose=0)
+    fit_or_load(_compiled(), settings, "tiny", data, data, epochs=1, verbose=2)
+    assert "Loaded the trained model" in capsys.readouterr().out

@@ -104,7 +104,8 @@ def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
 def _fix() -> str:
     return (
         "\nFix: run `make data` (it copies ../shared/data/fashion-mnist/ into data/ when that "
-        "folder exists, else downloads the files), or put the four files {', '.join(FILES)} into data/fashion-mnist/, "
+        "folder exists, else downloads the files), "
+        f"or put the four files {', '.join(FILES)} into {DATA_DIR / 'fashion-mnist'}, "
         f"or set {DIR_VARIABLE} to a folder that holds them."
     )
 

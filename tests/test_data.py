@@ -87,6 +87,7 @@ def test_missing_files_name_every_folder_tried(monkeypatch, tmp_path):
                    tmp_path / "keras-home" / "datasets" / "fashion-mnist"):
         assert str(folder) in message
     assert "FASHION_MNIST_DIR" in message and "make data" in message
+    assert all(name in message for name in FILES), "the fix names the four files"
 
 
 def test_failed_download_is_reported_with_the_fix(monkeypatch, tmp_path):

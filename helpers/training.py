@@ -135,8 +135,8 @@ def _reuse(model: keras.Model, path: Path) -> bool:
             # (helpers.gan.GAN builds its two in compile: their state loads.)
             warnings.filterwarnings("ignore", message="Skipping variable loading")
             model.load_weights(path)
-    except ValueError:
-        print(f"{shown_path(path)} does not fit this model (its architecture changed): "
+    except ValueError as error:  # a damaged file: its record matched this model
+        print(f"{shown_path(path)} could not be loaded into this model ({error}): "
               "training again.")
         return False
     return True

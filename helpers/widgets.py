@@ -103,7 +103,15 @@ def _decode(vae: keras.Model, codings: np.ndarray) -> np.ndarray:
     return keras.ops.convert_to_numpy(outputs)[0]
 
 
-class InterpolationWidget(widgets.VBox):
+class ShortRepr:
+    """A widget's plain-text form, what a page without its live state shows (GitHub, a
+    notebook saved without widget state): one line, not the repr of every child."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}: interactive, run this notebook in JupyterLab to use it"
+
+
+class InterpolationWidget(ShortRepr, widgets.VBox):
     """Pick two images; the slider moves from one to the other in latent space,
     with the pixel-space blend of the same two images beside it."""
 
@@ -167,7 +175,7 @@ class InterpolationWidget(widgets.VBox):
         self.blend_image.value = to_png(self.blend)
 
 
-class LatentExplorer(widgets.VBox):
+class LatentExplorer(ShortRepr, widgets.VBox):
     """One slider per coding dimension; the decoded image follows them live."""
 
     def __init__(self, vae: keras.Model, limit: float = 3.0):
@@ -267,7 +275,7 @@ def missing_cgan_message(model: str | Path | None = None) -> widgets.HTML:
                             "Train the conditional GAN")
 
 
-class ConditionalGANExplorer(widgets.VBox):
+class ConditionalGANExplorer(ShortRepr, widgets.VBox):
     """Pick the class; two sliders move the coding along two fixed random directions
     of latent space. The large image is G(z, class); the strip below it shows the
     same coding z rendered as every class."""
@@ -366,7 +374,7 @@ def missing_stylegan_message(model: str | Path | None = None) -> widgets.HTML:
                             "Train the StyleGAN")
 
 
-class StyleMixingWidget(widgets.VBox):
+class StyleMixingWidget(ShortRepr, widgets.VBox):
     """Two seeds pick codings A and B; the crossover slider says how many style inputs,
     coarsest first, come from A (the rest from B). The noise is drawn once and held
     fixed, so only the styles change what is shown."""

@@ -96,3 +96,18 @@ def test_without_a_trained_model_the_widgets_say_what_to_run(tmp_path, monkeypat
         assert str(tmp_path / "smoke" / "vae.keras") in message.value
     message = widgets.latent_explorer(tmp_path / "elsewhere.keras")
     assert "elsewhere.keras" in message.value
+
+
+
+def test_a_widget_without_its_live_state_shows_one_line(vae, labelled_images):
+    """What GitHub shows for a committed widget output is its text/plain form: one line,
+    not the repr of every child (the cGAN and StyleGAN widgets share the same mix-in)."""
+    from helpers.widgets import ConditionalGANExplorer, ShortRepr, StyleMixingWidget
+
+    for widget in (widgets.interpolation_widget(vae, *labelled_images),
+                   widgets.latent_explorer(vae)):
+        text = widget._repr_mimebundle_()["text/plain"]
+        assert text == f"{type(widget).__name__}: interactive, run this notebook in " \
+                       "JupyterLab to use it", text
+    assert issubclass(ConditionalGANExplorer, ShortRepr)
+    assert issubclass(StyleMixingWidget, ShortRepr)

@@ -23,6 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+
+
 def threads_per_worker(cores: int | None, workers: int) -> int:
     """An equal share of the cores for each of ``workers`` processes, at least one."""
     return max(1, (cores or 1) // max(1, workers))
@@ -31,7 +34,7 @@ def threads_per_worker(cores: int | None, workers: int) -> int:
 _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
 if _workers > 1:
     _threads = str(threads_per_worker(os.cpu_count(), _workers))
-    for _variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+    for _variable in THREAD_VARIABLES:
         os.environ.setdefault(_variable, _threads)
 
 

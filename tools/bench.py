@@ -348,7 +348,6 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
     print(f"  {'fit time, autotuning on / off':<32} {on / off:.2f}x")
 
 
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 PAIR = ("notebooks/05_denoising_autoencoders.ipynb", "notebooks/09_deep_convolutional_gans.ipynb")
 
 
@@ -359,7 +358,7 @@ def thread_limit_comparison(rounds: int) -> None:
     import subprocess
 
     sys.path.insert(0, str(ROOT))
-    from conftest import threads_per_worker
+    from conftest import THREAD_VARIABLES, threads_per_worker
 
     share = str(threads_per_worker(os.cpu_count(), len(PAIR)))
     ways = {f"{share} thread(s) each (make test)": dict.fromkeys(THREAD_VARIABLES, share),

@@ -64,6 +64,13 @@ def clean(notebook: nbformat.NotebookNode) -> None:
         cell.outputs = outputs
 
 
+def execute(notebook: nbformat.NotebookNode, folder: Path, timeout: int) -> None:
+    """Run ``notebook`` in a fresh kernel started in ``folder``, then clean its outputs."""
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    clean(notebook)
+
+
 def run(path: Path, first_cell_only: bool = False) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -71,14 +78,10 @@ def run(path: Path, first_cell_only: bool = False) -> float:
         first = next(cell for cell in notebook.cells if cell.cell_type == "code")
         alone = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first.source)],
                                          metadata=notebook.metadata)
-        NotebookClient(alone, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        clean(alone)
+        execute(alone, path.parent, timeout=600)
         first.outputs = alone.cells[0].outputs
     else:
-        NotebookClient(notebook, timeout=1800, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        clean(notebook)
+        execute(notebook, path.parent, timeout=1800)
     elapsed = time.perf_counter() - start
     nbformat.write(notebook, path)
     return elapsed

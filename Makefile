@@ -1,11 +1,12 @@
 # make lab   : set up (.venv, pinned packages, helpers, data/) and open JupyterLab on notebooks/
 # make test  : set up the same way and run every test (unit tests + every notebook under nbval)
+# make sync  : after editing a #@save cell, copy it into its helpers module
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data/fashion-mnist
 
-.PHONY: setup data lab test outputs bench clean
+.PHONY: setup data lab test outputs sync bench clean
 
 setup: $(VENV)/.installed data
 
@@ -24,7 +25,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml tools/lab-overrides.json
 # Fill data/fashion-mnist/ once: from the offline copy beside the project when it
 # exists, else Keras' cache, else download the official files (SHA-256 checked).
 data: $(VENV)/.installed
-	@$(PY) -m helpers.get_data $(if $(wildcard $(SHARED_DATA)),--from $(SHARED_DATA),)
+	@$(PY) -m helpers.support.get_data $(if $(wildcard $(SHARED_DATA)),--from $(SHARED_DATA),)
 
 # Root (containers, CI) must opt in explicitly; nobody else needs the flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -39,6 +40,10 @@ test: setup
 # Re-run every notebook in the default preset and keep its outputs (for committing).
 outputs: setup
 	NOTEBOOK_PRESET=default $(PY) tools/run_notebooks.py notebooks/*.ipynb notebooks/solutions/*.ipynb
+
+# Rewrite helpers' lesson modules from the notebooks' #@save cells (the tests check them).
+sync: $(VENV)/.installed
+	$(PY) tools/sync_saved_cells.py
 
 bench: setup
 	$(PY) tools/bench.py

@@ -1,4 +1,17 @@
-"""Plumbing for the chapter-17 notebooks: data, presets, seeds, plots, layers.
+"""The chapter-17 notebooks' shared code: one module per lesson, evaluation, widgets.
+
+- Lesson modules hold what a notebook teaches and later notebooks reuse, written
+  from its ``#@save`` cells by ``tools/sync_saved_cells.py``: ``autoencoders``
+  (02, 06), ``vae`` (07), ``gan`` (08), ``cgan`` (10), ``gan_training`` (11),
+  ``progan`` (12), ``stylegan`` (13).
+- ``evaluation``: reconstruction errors, and sample quality (classifier, Fréchet
+  distance, references, report).
+- ``widgets`` and ``exercises``: the interactive views and the exercise checks.
+- ``support``: plumbing (session, presets, paths, data, training, plots, tables).
+
+Importing the package imports TensorFlow quietly (so it comes before ``import
+keras``) and registers every custom class, so saved ``.keras`` files reload in
+safe mode. The names the notebooks call are re-exported here.
 
 Usage::
 
@@ -6,26 +19,23 @@ Usage::
     settings = helpers.setup("stacked")
     data = helpers.load_fashion_mnist(train_size=settings.train_size)
 """
-from helpers.session import SEED, set_seeds, setup  # first: quiets TensorFlow's logs
-from helpers.classes import add_to_class
-from helpers.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fashion_mnist
-from helpers.presets import PRESETS, PresetError, Settings, current_preset, preset_settings
-from helpers.plotting import (plot_codings_2d, plot_history, plot_image_grid, plot_image_rows,
-                              plot_reconstructions)
-from helpers.metrics import pca_mse, reconstruction_mse
-from helpers.sample_quality import (SampleQuality, class_entropy, class_histogram,
-                                    classifier_path, frechet_distance,
-                                    load_or_train_classifier, plot_class_histogram,
-                                    reference_distances, sample_quality_report)
-from helpers.tables import markdown_table, print_layer_table, show_table
-from helpers.training import (fit_or_load, load_saved, model_path, resumable, retrain_requested,
-                              save_model, shown_path)
-from helpers.regularizers import KLDivergenceRegularizer
-from helpers import layers
-from helpers import cgan, gan, vae, widgets  # cgan, gan, vae register classes for load_model
-from helpers import gan_tricks  # registers the replay and WGAN-GP models
-from helpers import stylegan  # registers StyleGenerator and StyleGAN
-from helpers import progan  # registers FadeIn (progressive growing)
+from helpers.support.session import SEED, set_seeds, setup  # first: quiets TensorFlow's logs
+from helpers.support.classes import add_to_class
+from helpers.support.data import CLASS_NAMES, FashionMNIST, FashionMNISTError, load_fashion_mnist
+from helpers.support.presets import (PRESETS, PresetError, Settings, current_preset,
+                                     preset_settings)
+from helpers.support.plotting import (plot_codings_2d, plot_history, plot_image_grid,
+                                      plot_image_rows, plot_reconstructions)
+from helpers.support.tables import markdown_table, print_layer_table, show_table
+from helpers.support.training import (fit_or_load, load_saved, model_path, resumable,
+                                      retrain_requested, save_model, shown_path)
+from helpers.evaluation import (SampleQuality, class_entropy, class_histogram, classifier_path,
+                                frechet_distance, load_or_train_classifier, pca_mse,
+                                plot_class_histogram, reconstruction_mse, reference_distances,
+                                sample_quality_report)
+# The lesson modules register their classes for keras.models.load_model.
+from helpers import autoencoders, vae, gan, cgan, gan_training, progan, stylegan
+from helpers import evaluation, exercises, widgets
 
 __all__ = [
     "SEED", "set_seeds", "setup",
@@ -34,17 +44,12 @@ __all__ = [
     "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
-    "pca_mse", "reconstruction_mse",
-    "SampleQuality", "class_entropy", "class_histogram", "classifier_path",
-    "frechet_distance", "load_or_train_classifier", "plot_class_histogram",
-    "reference_distances", "sample_quality_report",
     "markdown_table", "print_layer_table", "show_table",
     "fit_or_load", "load_saved", "model_path", "resumable", "retrain_requested", "save_model",
     "shown_path",
-    "KLDivergenceRegularizer",
-    "layers",
-    "cgan", "gan", "vae", "widgets",
-    "gan_tricks",
-    "stylegan",
-    "progan",
+    "SampleQuality", "class_entropy", "class_histogram", "classifier_path",
+    "frechet_distance", "load_or_train_classifier", "pca_mse", "plot_class_histogram",
+    "reconstruction_mse", "reference_distances", "sample_quality_report",
+    "autoencoders", "vae", "gan", "cgan", "gan_training", "progan", "stylegan",
+    "evaluation", "exercises", "widgets",
 ]

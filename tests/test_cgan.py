@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
+import helpers
 from helpers import widgets
+from widget_png import from_png
 from helpers.cgan import ConditionalGAN, class_agreement
 
 CODINGS_SIZE = 6
@@ -131,10 +133,10 @@ def test_explorer_redraws_when_the_class_and_the_sliders_change(cgan):
     assert "cgan-class-picker" in explorer.class_picker._dom_classes
     assert all("cgan-latent-slider" in s._dom_classes for s in explorer.sliders)
     assert "cgan-image" in explorer.image._dom_classes
-    assert [label for label, _ in explorer.class_picker.options] == list(widgets.CLASS_NAMES)
+    assert [label for label, _ in explorer.class_picker.options] == list(helpers.CLASS_NAMES)
 
     def shown():
-        return widgets.from_png(explorer.image.value)
+        return from_png(explorer.image.value)
 
     first = explorer.image.value
     explorer.class_picker.value = 7
@@ -160,7 +162,7 @@ def test_explorer_strip_shows_the_same_coding_as_every_class(cgan):
     explorer = widgets.ConditionalGANExplorer(cgan)
     codings = np.repeat(explorer.codings()[None], N_CLASSES, axis=0)
     for label, view in enumerate(explorer.strip):
-        np.testing.assert_allclose(widgets.from_png(view.value),
+        np.testing.assert_allclose(from_png(view.value),
                                    cgan.generate(codings[:1], label)[0], atol=1 / 255 + 1e-6)
     origin = explorer.origin.copy()
     before = explorer.image.value

@@ -6,8 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from helpers import data as data_module
-from helpers.data import FILES, FashionMNISTError, load_fashion_mnist, read_idx
+from helpers.support import data as data_module
+from helpers.support.data import FILES, FashionMNISTError, load_fashion_mnist, read_idx
 
 
 @pytest.fixture(scope="module")

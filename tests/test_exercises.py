@@ -22,6 +22,13 @@ def not_implemented(*args):
     raise NotImplementedError
 
 
+def transposed_output_size(size, kernel_size, strides, padding):
+    """The right answer to the transposed-convolution exercise."""
+    if padding == "same":
+        return size * strides
+    return (size - 1) * strides + max(kernel_size, strides)
+
+
 def expect(result, status, *fragments):
     assert result.status == status, result.message
     assert bool(result) == (status == ex.CORRECT)
@@ -32,7 +39,7 @@ def expect(result, status, *fragments):
 # Function checks: (check, right answer, [(wrong answer, words its message must contain)]).
 FUNCTION_CASES = {
     "transposed_output_size": (
-        ex.check_transposed_output_size, ex.transposed_output_size_reference,
+        ex.check_transposed_output_size, transposed_output_size,
         [(lambda h, k, s, p: h * s, "Keras gives"),
          (lambda h, k, s, p: (h - 1) * s + k, "padding='same'")]),
     "lstm_parameter_count": (

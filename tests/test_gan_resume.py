@@ -12,8 +12,8 @@ from keras import ops
 
 from gan_models import CODINGS_SIZE, tiny_networks
 from helpers.gan import GAN
-from helpers.presets import preset_settings
-from helpers.training import fit_or_load, model_path
+from helpers.support.presets import preset_settings
+from helpers.support.training import fit_or_load, model_path
 
 N_IMAGES, BATCH_SIZE, EPOCHS, INTERRUPT_AT = 256, 32, 4, 2  # 8 steps per epoch
 STEPS = N_IMAGES // BATCH_SIZE
@@ -168,7 +168,7 @@ def subclassed_gan(kind):
     keras.utils.set_random_seed(0)
     codings = np.random.default_rng(1).normal(size=(6, CODINGS_SIZE)).astype("float32")
     if kind == "ReplayGAN":
-        from helpers.gan_tricks import ReplayGAN
+        from helpers.gan_training import ReplayGAN
 
         plain = fresh_gan()
         gan = ReplayGAN(plain.generator, plain.discriminator, codings_size=CODINGS_SIZE,

@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from helpers.gan_tricks import (ReplayBuffer, ReplayGAN, WGANGP, critic_gradient_norms,
+from helpers.gan_training import (ReplayBuffer, ReplayGAN, WGANGP, critic_gradient_norms,
                                 gradient_penalty)
-from helpers.layers import MinibatchDiscrimination
+from helpers.gan_training import MinibatchDiscrimination
 
 
 def _buffer(capacity, image_shape=(2, 2)):

@@ -1,4 +1,4 @@
-"""`make data` on a fresh machine (helpers.get_data): a local copy is used when
+"""`make data` on a fresh machine (helpers.support.get_data): a local copy is used when
 there is one, else the official files are downloaded and checked against their
 SHA-256; with neither, one message says what to do. The network is faked: the
 "server" serves bytes from the project's own copy."""
@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from helpers import data as data_module
-from helpers import get_data
-from helpers.data import FILES, FashionMNISTError, find_dataset_dir
+from helpers.support import data as data_module
+from helpers.support import get_data
+from helpers.support.data import FILES, FashionMNISTError, find_dataset_dir
 
 LABELS = ("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 

@@ -3,15 +3,16 @@ import pytest
 import tensorflow as tf
 
 import helpers  # noqa: F401  (importing it turns autotuning off)
-from helpers import input_pipeline
+from autotune_switch import autotune_enabled_for_arrays, keras_default_pipeline
+from helpers.support import input_pipeline
 
 
 def test_importing_helpers_turns_off_autotuning_for_array_inputs():
-    assert not input_pipeline.autotune_enabled_for_arrays()
+    assert not autotune_enabled_for_arrays()
 
 
 def test_the_pipeline_still_yields_every_batch():
-    adapter = input_pipeline._array_adapter()
+    adapter = input_pipeline.array_adapter()
     x = np.arange(10, dtype="float32")[:, None]
     dataset = adapter(x, batch_size=4, shuffle=True).get_tf_dataset()
     batches = [tf.nest.flatten(batch)[0].numpy() for batch in dataset]
@@ -20,7 +21,7 @@ def test_the_pipeline_still_yields_every_batch():
 
 
 def test_turning_it_off_again_wraps_only_once():
-    adapter = input_pipeline._array_adapter()
+    adapter = input_pipeline.array_adapter()
     before = adapter.get_tf_dataset
     assert input_pipeline.turn_off_autotune_for_arrays()
     assert adapter.get_tf_dataset is before
@@ -36,12 +37,12 @@ def test_without_autotune_keeps_the_other_options():
 
 
 def test_a_keras_without_the_adapter_gets_a_warning_not_an_error(monkeypatch):
-    monkeypatch.setattr(input_pipeline, "_array_adapter", lambda: None)
+    monkeypatch.setattr(input_pipeline, "array_adapter", lambda: None)
     with pytest.warns(UserWarning, match="autotuning stays on"):
         assert not input_pipeline.turn_off_autotune_for_arrays()
 
 
 def test_keras_default_pipeline_restores_autotuning_for_the_block_only():
-    with input_pipeline.keras_default_pipeline():
-        assert input_pipeline.autotune_enabled_for_arrays()
-    assert not input_pipeline.autotune_enabled_for_arrays()
+    with keras_default_pipeline():
+        assert autotune_enabled_for_arrays()
+    assert not autotune_enabled_for_arrays()

@@ -2,8 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.layers import (AdaIN, DenseTranspose, EqualizedConv2D, EqualizedDense,
-                            MinibatchStdDev, NoiseInjection, PixelNorm, TiedAutoencoder)
+from helpers.autoencoders import DenseTranspose, TiedAutoencoder
+from helpers.progan import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from helpers.stylegan import AdaIN, NoiseInjection
 
 
 def _tied_pair(seed=0):

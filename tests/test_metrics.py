@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.metrics import reconstruction_mse
+from helpers.evaluation.reconstruction import reconstruction_mse
 
 
 def test_identity_model_has_zero_error_and_blank_model_the_mean_square():

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.presets import PRESETS, SETTINGS, PresetError, current_preset, preset_settings
+from helpers.support.presets import PRESETS, SETTINGS, PresetError, current_preset, preset_settings
 
 
 def test_default_preset_when_unset(monkeypatch):

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.regularizers import KLDivergenceRegularizer
+from helpers.autoencoders import KLDivergenceRegularizer
 
 
 def kl_reference(activations, weight, target, epsilon=1e-7):

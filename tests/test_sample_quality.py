@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.data import CLASS_NAMES, load_fashion_mnist
-from helpers.presets import preset_settings
-from helpers.sample_quality import (REAL, NOISE, BLUR, ONE_CLASS, add_noise, blur,
+from helpers.support.data import CLASS_NAMES, load_fashion_mnist
+from helpers.support.presets import preset_settings
+from helpers.evaluation import (REAL, NOISE, BLUR, ONE_CLASS, add_noise, blur,
                                     class_entropy, class_histogram, classifier_path, features,
                                     frechet_distance, load_or_train_classifier,
                                     plot_class_histogram, reference_distances,
@@ -180,8 +180,6 @@ def test_histogram_plot_has_a_title_axis_labels_and_class_names():
 
 def test_classifier_ignores_a_smaller_training_subset(monkeypatch, tmp_path):
     """A notebook that passes its own subset must not get a weaker classifier."""
-    import helpers.sample_quality as sample_quality
-
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
     monkeypatch.setenv("NOTEBOOK_RETRAIN", "1")
     seen = {}
@@ -191,7 +189,7 @@ def test_classifier_ignores_a_smaller_training_subset(monkeypatch, tmp_path):
 
     monkeypatch.setattr(keras.Model, "fit", fake_fit)
     subset = load_fashion_mnist(train_size=100)
-    sample_quality.load_or_train_classifier("smoke", subset, verbose=0)
+    load_or_train_classifier("smoke", subset, verbose=0)
     assert seen["n_train"] == preset_settings("sample_quality", "smoke").train_size
 
 
@@ -216,12 +214,12 @@ def test_classifier_is_the_same_whatever_random_state_came_before(trained, data,
 
 def test_reference_distances_are_computed_once_per_classifier_and_data(classifier, data,
                                                                        monkeypatch, capsys):
-    import helpers.sample_quality as sample_quality
+    from helpers.evaluation import references
 
     calls = []
-    original = sample_quality.reference_distances
-    monkeypatch.setattr(sample_quality, "_REFERENCE_CACHE", {})  # earlier tests filled it
-    monkeypatch.setattr(sample_quality, "reference_distances",
+    original = references.reference_distances
+    monkeypatch.setattr(references, "_REFERENCE_CACHE", {})  # earlier tests filled it
+    monkeypatch.setattr(references, "reference_distances",
                         lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     first = sample_quality_report(data.X_valid, classifier, data, n_samples=N_SAMPLES)
     second = sample_quality_report(data.X_valid[::-1], classifier, data, n_samples=N_SAMPLES)
@@ -233,7 +231,7 @@ def test_a_notebook_training_subset_does_not_change_the_real_images_compared_wit
         classifier, data, capsys):
     """Notebook 11 trains on 11,000 images, notebook 12 on 16,000: their distances must
     still be measured against the metric's own real images, or they do not compare."""
-    from helpers.sample_quality import metric_data
+    from helpers.evaluation import metric_data
 
     subset = load_fashion_mnist(train_size=500)
     assert metric_data(subset) is metric_data(None) and metric_data(data) is data

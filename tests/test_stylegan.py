@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import widgets
+from widget_png import from_png
 from helpers.stylegan import StyleGAN, StyleGenerator
 
 CODINGS_SIZE = 8
@@ -131,7 +132,7 @@ def test_widget_redraws_with_the_crossover_and_the_seeds(stylegan):
         return numpy(generator(generator.mix(a, b, crossover), noise=noise))[0, ..., 0]
 
     np.testing.assert_allclose(widget.mixed, expected(2), atol=1e-5)
-    np.testing.assert_allclose(widgets.from_png(widget.mixed_image.value), expected(2),
+    np.testing.assert_allclose(from_png(widget.mixed_image.value), expected(2),
                                atol=1 / 255 + 1e-6)
     before = widget.mixed_image.value
     widget.crossover.value = 5

@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.metrics import pca_mse
-from helpers.tables import markdown_table, print_layer_table
+from helpers.evaluation.reconstruction import pca_mse
+from helpers.support.tables import markdown_table, print_layer_table
 
 
 def test_markdown_table():

@@ -1,6 +1,6 @@
 """TensorFlow's start-up: harmless notices dropped, GPU problems kept, devices said."""
-from helpers import tf_startup
-from helpers.tf_startup import describe_devices, keep
+from helpers.support import tf_startup
+from helpers.support.tf_startup import describe_devices, keep
 
 # What TensorFlow 2.21 printed on this CPU-only machine, without TF_CPP_MIN_LOG_LEVEL.
 CPU_ONLY = """\

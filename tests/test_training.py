@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.presets import preset_settings
-from helpers.paths import PROJECT_ROOT
-from helpers.training import fit_or_load, load_saved, retrain_requested, save_model, shown_path
+from helpers.support.presets import preset_settings
+from helpers.support.paths import PROJECT_ROOT
+from helpers.support.training import fit_or_load, load_saved, retrain_requested, save_model, shown_path
 
 
 def test_load_saved_returns_none_then_the_saved_model(tmp_path, monkeypatch):
@@ -111,7 +111,7 @@ def test_a_rerun_retrains_and_says_what_changed(tmp_path, monkeypatch, capsys, c
     kwargs = {"data_seed": change.get("data", 0), "preset": change.get("settings", "smoke")}
     kwargs.update({k: v for k, v in change.items() if k not in {"data", "settings"}})
     if kwargs["preset"] != "smoke":  # a model of another preset lives elsewhere: same record
-        monkeypatch.setattr("helpers.training.models_dir", lambda preset: tmp_path / "smoke")
+        monkeypatch.setattr("helpers.support.training.models_dir", lambda preset: tmp_path / "smoke")
     history = run(**kwargs)
     printed = capsys.readouterr().out
     assert "was trained otherwise; training again" in printed and expected in printed, printed
@@ -185,3 +185,20 @@ def test_showing_more_or_less_progress_does_not_retrain(tmp_path, monkeypatch, c
     fit_or_load(_compiled(), settings, "tiny", data, data, epochs=1, verbose=0)
     fit_or_load(_compiled(), settings, "tiny", data, data, epochs=1, verbose=2)
     assert "Loaded the trained model" in capsys.readouterr().out
+
+
+def test_a_method_added_in_a_later_cell_changes_the_code_fingerprint():
+    from helpers.support.classes import add_to_class
+    from helpers.support.fingerprint import source_digest
+
+    class Model:
+        def call(self):
+            return 1
+
+    before = source_digest(Model)
+
+    @add_to_class(Model)
+    def train_step(self):
+        return 2
+
+    assert source_digest(Model) != before

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from helpers.layers import Sampling
+from helpers.vae import Sampling
 from helpers.vae import VAE, latent_loss, reconstruction_loss
 from vae_models import small_vae
 

@@ -7,6 +7,7 @@ import pytest
 from keras import ops
 
 from helpers import widgets
+from widget_png import from_png
 from vae_models import small_vae
 
 
@@ -27,7 +28,7 @@ def decoded(vae, codings):
 
 def test_png_round_trip():
     image = np.random.default_rng(1).random((28, 28)).astype("float32")
-    np.testing.assert_allclose(widgets.from_png(widgets.to_png(image)), image, atol=1 / 255)
+    np.testing.assert_allclose(from_png(widgets.to_png(image)), image, atol=1 / 255)
 
 
 def test_interpolation_slider_redraws_the_decoded_coding(vae, labelled_images):
@@ -41,7 +42,7 @@ def test_interpolation_slider_redraws_the_decoded_coding(vae, labelled_images):
     coding = 0.1 * means[0] + 0.9 * means[1]
     np.testing.assert_allclose(widget.codings_at(0.9), coding, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(widget.decoded, decoded(vae, coding), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(widgets.from_png(widget.decoded_image.value),
+    np.testing.assert_allclose(from_png(widget.decoded_image.value),
                                decoded(vae, coding), atol=1 / 255 + 1e-6)
     np.testing.assert_allclose(widget.blend, 0.1 * widget.image_a + 0.9 * widget.image_b,
                                rtol=1e-6)
@@ -56,7 +57,7 @@ def test_interpolation_ends_are_the_two_picked_images(vae, labelled_images):
     np.testing.assert_allclose(widget.blend, widget.image_a)
     widget.choosers[1][0].value = 8  # another class for image B
     np.testing.assert_array_equal(widget.image_b, images[labels == 8][3])
-    np.testing.assert_allclose(widgets.from_png(widget.ends[1].value), widget.image_b,
+    np.testing.assert_allclose(from_png(widget.ends[1].value), widget.image_b,
                                atol=1 / 255 + 1e-6)
 
 
@@ -67,7 +68,7 @@ def test_latent_explorer_decodes_the_slider_values(vae):
     explorer.sliders[1].value = 2.0
     assert explorer.decoded_image.value != before
     np.testing.assert_allclose(explorer.decoded, decoded(vae, [0, 2, 0]), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(widgets.from_png(explorer.decoded_image.value),
+    np.testing.assert_allclose(from_png(explorer.decoded_image.value),
                                decoded(vae, [0, 2, 0]), atol=1 / 255 + 1e-6)
     explorer.random_button.click()
     np.testing.assert_allclose(explorer.decoded, decoded(vae, explorer.codings()),

@@ -1,7 +1,7 @@
 """A small VAE with the notebook's structure, for the VAE and widget tests."""
 import keras
 
-from helpers.layers import Sampling
+from helpers.vae import Sampling
 from helpers.vae import VAE
 
 

@@ -28,6 +28,7 @@ import keras  # noqa: E402
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from autotune_switch import keras_default_pipeline  # noqa: E402  (beside this script)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,7 @@ def epoch_seconds(model: keras.Model, batch_size: int, jit: bool, images) -> flo
 
 def widget_latencies(images, labels) -> dict[str, float]:
     """Median seconds from a slider change to the new image, for each VAE widget."""
-    vae = helpers.widgets.load_vae(helpers.widgets.default_vae_path("default"))
+    vae = helpers.widgets.VAE_MODEL.load(helpers.widgets.VAE_MODEL.default_path("default"))
     if vae is None:  # no trained VAE yet: the tests' small one has the same structure
         sys.path.insert(0, str(ROOT / "tests"))
         from vae_models import small_vae
@@ -221,7 +222,7 @@ def gan_comparison(images, rounds: int) -> None:
         codings_size = namespace["codings_size"]
         try:
             batch_size = helpers.preset_settings(preset_key, "default").batch_size
-        except (helpers.presets.PresetError, AttributeError):  # no preset key or no batch_size
+        except (helpers.PresetError, AttributeError):  # no preset key or no batch_size
             batch_size = namespace.get("batch_size", 32)
         steps = GAN_STEPS[tag]
         shaped = images.reshape((-1,) + tuple(discriminator.input_shape[1:]))
@@ -317,7 +318,7 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
         print("\nEpoch-start pause: skipped: no cell tagged bench:dcgan")
         return
     shaped = images.reshape((-1, 28, 28, 1))
-    ways = {"autotuning on (Keras' default)": helpers.input_pipeline.keras_default_pipeline,
+    ways = {"autotuning on (Keras' default)": keras_default_pipeline,
             "autotuning off (helpers)": contextlib.nullcontext}
     first: dict[str, list[float]] = {way: [] for way in ways}
     rest: dict[str, list[float]] = {way: [] for way in ways}

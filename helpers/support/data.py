@@ -4,7 +4,7 @@ Folders are tried in this order: ``$FASHION_MNIST_DIR``, the project's
 ``data/fashion-mnist/``, Keras' cache (``$KERAS_HOME/datasets/fashion-mnist``
 or ``~/.keras/datasets/fashion-mnist``), then a download of the official
 files into ``data/fashion-mnist/``, checked against their SHA-256
-(``helpers.get_data``), unless ``FASHION_MNIST_NO_DOWNLOAD`` is set (the
+(``helpers.support.get_data``), unless ``FASHION_MNIST_NO_DOWNLOAD`` is set (the
 tests set it: nothing downloads at test time).
 
 Usage::
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.paths import DATA_DIR
+from helpers.support.paths import DATA_DIR
 
 CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -119,7 +119,7 @@ def find_dataset_dir(download: bool | None = None) -> Path:
     if download is None:
         download = not os.environ.get(NO_DOWNLOAD_VARIABLE)
     if download:
-        from helpers import get_data
+        from helpers.support import get_data
 
         try:
             return get_data.fill()

@@ -10,7 +10,7 @@ to do. Tests never call it: they use ``data/`` as set-up left it.
 
 Usage::
 
-    python -m helpers.get_data --from ../shared/data/fashion-mnist
+    python -m helpers.support.get_data --from ../shared/data/fashion-mnist
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import helpers.data as data_module
-from helpers.data import (DIR_VARIABLE, FILES, FashionMNISTError, keras_cache_dir,
+import helpers.support.data as data_module
+from helpers.support.data import (DIR_VARIABLE, FILES, FashionMNISTError, keras_cache_dir,
                           read_idx)
 
 # The official files' SHA-256 (the label files are also byte-identical in every copy).
@@ -120,7 +120,7 @@ def fill(target: Path | None = None, sources: Iterable[Path] = (), allow_downloa
 def _missing(target: Path, tried: list[Path], why: str) -> str:
     listing = "\n".join(f"  - {folder}" for folder in tried) or "  (none)"
     return (f"Fashion-MNIST is not in {target}, no copy was found in\n{listing}\nand {why}.\n"
-            f"Fix: connect to the internet and run `make data` (or `python -m helpers.get_data`) "
+            f"Fix: connect to the internet and run `make data` (or `python -m helpers.support.get_data`) "
             f"again, or put the four files {', '.join(FILES)} into {target}, or set "
             f"{DIR_VARIABLE} to a folder that holds them.")
 

@@ -24,7 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from helpers.presets import Settings
+from helpers.support.presets import Settings
 
 # Fit arguments that change what is shown, not what is learned.
 DISPLAY_ONLY = {"verbose"}
@@ -81,20 +81,24 @@ def _own_classes(model: keras.Model) -> list[type]:
 
 
 def source_digest(cls: type) -> str:
-    """A digest of the class's source (its methods' sources when the class's own is not
-    available, as for a class defined in a notebook cell; their bytecode when neither is)."""
+    """A digest of the class's code: its source and its methods' sources, so that a
+    method added in a later cell (``add_to_class``) counts too. A method without
+    source (a class defined in a notebook cell may have none) counts by its bytecode."""
     try:
-        source = inspect.getsource(cls)
+        parts = [inspect.getsource(cls)]
     except (OSError, TypeError):
         parts = []
-        for name, member in sorted(vars(cls).items()):
-            try:
-                parts.append(inspect.getsource(member))
-            except (OSError, TypeError):
-                code = getattr(member, "__code__", None)
-                parts.append(name + (repr((code.co_code, code.co_consts)) if code else ""))
-        source = "\n".join(parts)
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+    for name, member in sorted(vars(cls).items()):
+        # Class and static methods through __func__, properties through their getter.
+        function = getattr(member, "__func__", getattr(member, "fget", member))
+        if not inspect.isfunction(function):
+            continue
+        try:
+            parts.append(inspect.getsource(function))
+        except (OSError, TypeError):
+            code = function.__code__
+            parts.append(name + repr((code.co_code, code.co_consts)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _compile_config(model: keras.Model) -> Any:

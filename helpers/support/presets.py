@@ -28,7 +28,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "n_points": (60, 60, 60),
         "epochs": (500, 500, 500),
     },
-    # helpers.sample_quality: its classifier (26 s to train in default, 88 % test accuracy)
+    # helpers.evaluation: the sample-quality classifier (88 % test accuracy in default)
     # and how many images each Fréchet distance compares (more than its 128 features).
     "sample_quality": {
         "train_size": (2_000, None, None),
@@ -103,7 +103,6 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     },
     # The dense GAN of notebook 08: the book trains 50 epochs at batch 32 with RMSprop.
     "gan": {
-        # Default: ~8 s per epoch on 2 CPU cores; notebook 157 s in all.
         "train_size": (2_000, None, None),
         "epochs": (2, 15, 50),
         "batch_size": (32, 32, 32),
@@ -113,7 +112,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "max_ratio_to_untrained": (1.1, 0.85, 0.85),
     },
     # The conditional GAN of notebook 10 (notebook 09's DCGAN + one-hot class, projection
-    # discriminator, mismatched pairs, RMSprop 2e-3): default ~43 s per epoch.
+    # discriminator, mismatched pairs, RMSprop 2e-3).
     "cgan": {
         "train_size": (6_000, None, None),
         "epochs": (2, 3, 20),
@@ -135,8 +134,6 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     # The DCGAN of notebook 09 (the book's generator, half the book's discriminator, learning
     # rates decayed to 0 over `epochs`): the book trains 50 epochs at batch 32.
     "dcgan": {
-        # Default: 45-55 s per epoch on 2 CPU cores (the book's whole network: ~90 s at
-        # batch 128).
         "train_size": (2_000, None, None),
         "epochs": (1, 5, 50),
         "batch_size": (64, 64, 32),
@@ -150,7 +147,6 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     # Notebook 12: progressive growing GAN, 7x7 -> 14x14 -> 28x28 (equalized layers, pixel
     # norm, minibatch std-dev, fade-in over the first fade_share of each growth stage).
     "progan": {
-        # Default: ~25, 51 and 106 ms per step at 7x7, 14x14, 28x28 (batch 32, 2 CPU cores).
         "train_size": (2_048, 16_000, None),
         "batch_size": (32, 32, 64),
         "filters": ((32, 16, 8), (64, 32, 16), (128, 64, 32)),  # at 7x7, 14x14, 28x28
@@ -158,14 +154,13 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "fade_share": (0.5, 0.5, 0.5),
         # Fréchet distance at most this times an untrained generator's, and this times the
         # DCGAN's of notebook 09 (smoke trains both for seconds: there the checks are loose).
-        # The issue's target is the DCGAN's distance (ratio 1); on the CPU budget of the default
-        # preset the grown GAN stays 3-5 times further from real images than the DCGAN.
+        # On the default preset's CPU budget the grown GAN stays several times further from
+        # real images than the DCGAN (notebook 12 says why), hence the loose default.
         "max_ratio_to_untrained": (0.9, 0.5, 0.2),
         "max_ratio_to_dcgan": (2.0, 15.0, 1.0),
     },
     # Notebook 11: many short runs of notebook 08's dense GAN, every one with the same budget
-    # (epochs x train_size images in batches of batch_size; default ~860 steps, ~10 s a run;
-    # notebook 215 s in all).
+    # (epochs x train_size images in batches of batch_size).
     "gan_difficulties": {
         "train_size": (4_000, 11_000, None),
         "epochs": (2, 10, 20),
@@ -185,7 +180,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "max_ratio_to_untrained": (1.5, 0.9, 0.9),
     },
     # Notebook 13: StyleGAN (mapping network, AdaIN styles, noise, style mixing) with notebook
-    # 09's discriminator plus a minibatch std-dev layer. Default: ~100 ms per step (batch 64).
+    # 09's discriminator plus a minibatch std-dev layer.
     "stylegan": {
         "train_size": (2_000, None, None),
         "epochs": (1, 2, 50),

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import keras
 
-from helpers.fingerprint import changes, training_fingerprint
-from helpers.paths import PROJECT_ROOT, models_dir
-from helpers.presets import Settings
+from helpers.support.fingerprint import changes, training_fingerprint
+from helpers.support.paths import PROJECT_ROOT, models_dir
+from helpers.support.presets import Settings
 
 RETRAIN_VARIABLE = "NOTEBOOK_RETRAIN"
 

@@ -8,7 +8,7 @@ be site-packages, so the home is ``$CH17_HOME`` if set, else
 
 Usage::
 
-    from helpers.paths import PROJECT_ROOT, DATA_DIR, models_dir
+    from helpers.support.paths import PROJECT_ROOT, DATA_DIR, models_dir
     models_dir("default")  # models/default/, created if missing
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ def is_checkout(folder: Path) -> bool:
     return (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir()
 
 
-def project_home(package_dir: Path = Path(__file__).resolve().parent) -> Path:
-    """The folder that holds ``data/`` and ``models/`` (see the module's docstring)."""
+def project_home(package_dir: Path = Path(__file__).resolve().parents[1]) -> Path:
+    """The folder that holds ``data/`` and ``models/``; ``package_dir`` is the ``helpers`` package."""
     if os.environ.get(HOME_VARIABLE):
         return Path(os.environ[HOME_VARIABLE]).expanduser().resolve()
     if is_checkout(package_dir.parent):

@@ -1,4 +1,4 @@
-"""Numbers that judge a model, computed the same way in every notebook.
+"""Reconstruction errors of the autoencoders, and the PCA baseline they are measured against.
 
 Usage::
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 
-from helpers.input_pipeline import turn_off_autotune_for_arrays
-from helpers.presets import Settings, current_preset, preset_settings
-from helpers.tf_startup import describe_devices, import_tensorflow
+from helpers.support.input_pipeline import turn_off_autotune_for_arrays
+from helpers.support.presets import Settings, current_preset, preset_settings
+from helpers.support.tf_startup import describe_devices, import_tensorflow
 
 SEED = 42
 BACKEND_VARIABLE = "KERAS_BACKEND"
@@ -58,7 +58,7 @@ def setup(notebook: str, seed: int = SEED, retrain: bool | None = None) -> Setti
     import keras
     import matplotlib.pyplot as plt
 
-    from helpers.training import RETRAIN_VARIABLE, retrain_requested
+    from helpers.support.training import RETRAIN_VARIABLE, retrain_requested
 
     if retrain is not None:
         os.environ[RETRAIN_VARIABLE] = "1" if retrain else "0"

@@ -1,0 +1,94 @@
+"""Style mixing with notebook 13's StyleGAN: two seeds pick two codings, and a
+crossover slider says which style inputs come from each.
+
+Usage: ``helpers.widgets.style_mixing_widget(helpers.model_path(settings, "stylegan"))``
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+import keras
+import numpy as np
+
+from helpers.widgets.common import ShortRepr, TrainedModel, image_widget, labelled, to_png
+
+STYLEGAN_MODEL = TrainedModel("stylegan.keras", "StyleGAN", "notebooks/13_stylegan.ipynb",
+                              'helpers.fit_or_load(stylegan, settings, "stylegan", ...)',
+                              "Train the StyleGAN")
+
+
+class StyleMixingWidget(ShortRepr, widgets.VBox):
+    """Two seeds pick codings A and B; the crossover slider says how many style inputs,
+    coarsest first, come from A (the rest from B). The noise is drawn once and held
+    fixed, so only the styles change what is shown."""
+
+    def __init__(self, stylegan: keras.Model, seeds=(0, 1), crossover: int | None = None,
+                 noise_seed: int = 0):
+        self.generator = stylegan.generator
+        n_styles = self.generator.n_styles
+        self.seed_sliders = [widgets.IntSlider(seed, min=0, max=999, description=f"seed {name}",
+                                               continuous_update=False)
+                             for name, seed in zip("AB", seeds)]
+        self.crossover = widgets.IntSlider(n_styles // 2 if crossover is None else crossover,
+                                           min=0, max=n_styles, description="crossover",
+                                           continuous_update=True)
+        for slider, css_class in zip(self.seed_sliders, ("stylegan-seed-a", "stylegan-seed-b")):
+            slider.add_class(css_class)
+            slider.observe(self._on_change, names="value")
+        self.crossover.add_class("stylegan-crossover")
+        self.crossover.observe(self._on_change, names="value")
+        rng = np.random.default_rng(noise_seed)
+        # One draw for the three images (A, mixed, B): their differences are the styles'.
+        self.noise = [np.repeat(rng.normal(size=shape).astype("float32"), 3, axis=0)
+                      for shape in self.generator.noise_shapes(1)]
+        self.sources = [image_widget(None, f"stylegan-source-{name}") for name in "ab"]
+        self.mixed_image = image_widget(None, "stylegan-mixed")
+        self.explanation = widgets.HTML()
+        views = widgets.HBox([labelled("A", self.sources[0]),
+                              labelled("mixed", self.mixed_image),
+                              labelled("B", self.sources[1])])
+        super().__init__([widgets.HBox(self.seed_sliders), self.crossover, self.explanation,
+                          views])
+        self._on_change()
+
+    def codings(self, seed: int) -> np.ndarray:
+        """The coding z ~ N(0, I) that ``seed`` stands for."""
+        return np.random.default_rng(seed).normal(
+            size=self.generator.codings_size).astype("float32")
+
+    def per_style_codings(self) -> np.ndarray:
+        """(3, n_styles, codings_size): A alone, the mix, B alone."""
+        coding_a, coding_b = (self.codings(slider.value) for slider in self.seed_sliders)
+        n_styles = self.generator.n_styles
+        crossovers = np.array([n_styles, self.crossover.value, 0])
+        return keras.ops.convert_to_numpy(self.generator.mix(
+            np.stack([coding_a] * 3), np.stack([coding_b] * 3), crossovers))
+
+    def _on_change(self, change=None):
+        # Calling the generator directly skips predict's set-up, which would
+        # otherwise take most of each slider move.
+        images = keras.ops.convert_to_numpy(self.generator(self.per_style_codings(),
+                                                           noise=self.noise))
+        self.image_a, self.mixed, self.image_b = images[..., 0]
+        for view, image in zip((self.sources[0], self.mixed_image, self.sources[1]),
+                               (self.image_a, self.mixed, self.image_b)):
+            view.value = to_png(image)
+        n_styles, crossover = self.generator.n_styles, self.crossover.value
+        self.explanation.value = (f"style inputs 1–{crossover} (coarse) from A, "
+                                  f"{crossover + 1}–{n_styles} (fine) from B"
+                                  if 0 < crossover < n_styles else
+                                  f"every style input from {'A' if crossover else 'B'}")
+
+
+def style_mixing_widget(model: keras.Model | str | Path | None = None, seeds=(0, 1),
+                        crossover: int | None = None) -> widgets.Widget:
+    """Seed pickers for two codings and a crossover slider over the StyleGAN of notebook 13.
+
+    ``model`` is the ``StyleGAN`` or the path of its ``.keras`` file (default: the
+    current preset's ``models/<preset>/stylegan.keras``).
+    """
+    stylegan = STYLEGAN_MODEL.load(model)
+    if stylegan is None:
+        return STYLEGAN_MODEL.missing(model)
+    return StyleMixingWidget(stylegan, seeds, crossover)

@@ -26,7 +26,7 @@ from helpers.support.presets import (PRESETS, PresetError, Settings, current_pre
                                      preset_settings)
 from helpers.support.plotting import (plot_codings_2d, plot_history, plot_image_grid,
                                       plot_image_rows, plot_reconstructions)
-from helpers.support.tables import markdown_table, print_layer_table, show_table
+from helpers.support.tables import describe_optimizer, markdown_table, print_layer_table, show_table
 from helpers.support.training import (fit_or_load, load_saved, model_path, resumable,
                                       retrain_requested, save_model, shown_path)
 from helpers.evaluation import (SampleQuality, class_entropy, class_histogram, classifier_path,
@@ -44,7 +44,7 @@ __all__ = [
     "PRESETS", "PresetError", "Settings", "current_preset", "preset_settings",
     "plot_codings_2d", "plot_history", "plot_image_grid", "plot_image_rows",
     "plot_reconstructions",
-    "markdown_table", "print_layer_table", "show_table",
+    "describe_optimizer", "markdown_table", "print_layer_table", "show_table",
     "fit_or_load", "load_saved", "model_path", "resumable", "retrain_requested", "save_model",
     "shown_path",
     "SampleQuality", "class_entropy", "class_histogram", "classifier_path",

@@ -44,6 +44,10 @@ class ConditionalGAN(GAN):
         codings, labels = inputs  # integer class labels, one per coding
         return self.generator([codings, self.one_hot(labels)], training=training)
 
+    def compile(self, d_optimizer="rmsprop", g_optimizer="rmsprop", **kwargs):
+        super().compile(d_optimizer, g_optimizer, **kwargs)
+        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)  # D outputs logits
+
 
 # notebooks/10_conditional_gans.ipynb, cell 15
 @add_to_class(ConditionalGAN)
@@ -54,14 +58,13 @@ def discriminator_step(self, real_images, labels):
     real_images = ops.cast(real_images, fake_images.dtype)
     shift = keras.random.randint((batch_size,), 1, self.n_classes, seed=self.seed_generator)
     wrong_classes = self.one_hot((ops.cast(labels, "int32") + shift) % self.n_classes)
-    images = ops.concatenate([real_images, fake_images, real_images], axis=0)
-    conditions = ops.concatenate([classes, classes, wrong_classes], axis=0)
     with tf.GradientTape() as tape:
-        judgements = self.discriminator([images, conditions], training=True)
-        real, fake, mismatched = ops.split(judgements, 3, axis=0)
-        zeros, ones = ops.zeros((batch_size, 1)), ops.ones((batch_size, 1))
-        d_loss = 0.5 * (self.bce(ones, real) + 0.5 * (self.bce(zeros, fake)
-                                                      + self.bce(zeros, mismatched)))
+        real = self.discriminator([real_images, classes], training=True)
+        fake = self.discriminator([fake_images, classes], training=True)
+        mismatched = self.discriminator([real_images, wrong_classes], training=True)
+        d_loss = 0.5 * (self.bce(ops.ones_like(real), real)
+                        + 0.5 * (self.bce(ops.zeros_like(fake), fake)
+                                 + self.bce(ops.zeros_like(mismatched), mismatched)))
     weights = self.discriminator.trainable_weights
     self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
     return d_loss

@@ -58,18 +58,6 @@ def compile(self, d_optimizer="rmsprop", g_optimizer="rmsprop", **kwargs):
     self.bce = keras.losses.BinaryCrossentropy()
 
 
-@add_to_class(GAN)
-def get_compile_config(self):
-    return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-            "g_optimizer": keras.optimizers.serialize(self.g_optimizer)}
-
-
-@add_to_class(GAN)
-def compile_from_config(self, config):
-    self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-                 g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
-
-
 # notebooks/08_generative_adversarial_networks.ipynb, cell 15
 @add_to_class(GAN)
 def sample_codings(self, batch_size):
@@ -78,13 +66,20 @@ def sample_codings(self, batch_size):
 
 # notebooks/08_generative_adversarial_networks.ipynb, cell 17
 @add_to_class(GAN)
+def fake_images(self, real_images):
+    """The fakes the discriminator judges beside a batch of real images."""
+    codings = self.sample_codings(ops.shape(real_images)[0])
+    return self.generator(codings, training=True)
+
+
+@add_to_class(GAN)
 def discriminator_step(self, real_images):
-    batch_size = ops.shape(real_images)[0]
-    fake_images = self.generator(self.sample_codings(batch_size), training=True)
-    images = ops.concatenate([fake_images, ops.cast(real_images, fake_images.dtype)], axis=0)
-    labels = ops.concatenate([ops.zeros((batch_size, 1)), ops.ones((batch_size, 1))], axis=0)
+    fake_images = self.fake_images(real_images)
     with tf.GradientTape() as tape:
-        d_loss = self.bce(labels, self.discriminator(images, training=True))
+        real_scores = self.discriminator(real_images, training=True)  # reals alone,
+        fake_scores = self.discriminator(fake_images, training=True)  # then fakes alone
+        d_loss = 0.5 * (self.bce(ops.ones_like(real_scores), real_scores)
+                        + self.bce(ops.zeros_like(fake_scores), fake_scores))
     weights = self.discriminator.trainable_weights
     self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
     return d_loss
@@ -128,6 +123,18 @@ def from_config(cls, config):
     return cls(generator, discriminator, **config)
 
 
+@add_to_class(GAN)
+def get_compile_config(self):
+    return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer)}
+
+
+@add_to_class(GAN)
+def compile_from_config(self, config):
+    self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
+                 g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
+
+
 # notebooks/08_generative_adversarial_networks.ipynb, cell 25
 class SampleGrid(keras.callbacks.Callback):
     """Every ``every`` epochs (and after the last), decode the same ``codings`` with the
@@ -144,6 +151,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.every, self.n_cols, self.show = every, n_cols, show
         self.figures: dict[int, plt.Figure] = {}
         self.epochs: int | None = None
+        self.pending = None
 
     def on_train_begin(self, logs=None):
         self.epochs = self.params.get("epochs") if self.params else None
@@ -152,9 +160,22 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every and epoch + 1 != self.epochs:
             return
         images = ops.convert_to_numpy(self.model.generator(self.codings, training=False))
+        self.pending = (epoch + 1, images)  # drawn once the progress bar ends its line
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.draw_pending()
+
+    def on_train_end(self, logs=None):
+        self.draw_pending()
+
+    def draw_pending(self):
+        if self.pending is None:
+            return
+        epoch, images = self.pending
+        self.pending = None
         figure = plot_image_grid(images, n_cols=self.n_cols, size=0.8,
-                                 title=f"Samples after epoch {epoch + 1} (same codings each time)")
-        self.figures[epoch + 1] = figure
+                                 title=f"Samples after epoch {epoch} (same codings each time)")
+        self.figures[epoch] = figure
         if self.show:
             plt.show()
         else:

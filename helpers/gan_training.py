@@ -22,7 +22,7 @@ from helpers.support.classes import add_to_class
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 24
+# notebooks/11_gan_training_difficulties.ipynb, cell 25
 @keras.saving.register_keras_serializable(package="helpers")
 class ReplayBuffer(keras.layers.Layer):
     """The ``capacity`` newest images it was given, in non-trainable variables (a ring
@@ -50,7 +50,7 @@ class ReplayBuffer(keras.layers.Layer):
         return {**super().get_config(), "capacity": self.capacity}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 26
+# notebooks/11_gan_training_difficulties.ipynb, cell 27
 @add_to_class(ReplayBuffer)
 def add(self, new_images):
     """Store ``new_images``, overwriting the oldest ones once the buffer is full."""
@@ -62,7 +62,7 @@ def add(self, new_images):
     self.count.assign(ops.minimum(self.count + n_new, self.capacity))
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 28
+# notebooks/11_gan_training_difficulties.ipynb, cell 29
 @add_to_class(ReplayBuffer)
 def mix(self, fresh_images, share, seed=None):
     """``fresh_images`` with the first ``share`` of them replaced by images drawn at
@@ -78,7 +78,7 @@ def mix(self, fresh_images, share, seed=None):
     return ops.where(use_replay, ops.cast(replayed, fresh_images.dtype), fresh_images)
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 30
+# notebooks/11_gan_training_difficulties.ipynb, cell 31
 @keras.saving.register_keras_serializable(package="helpers")
 class ReplayGAN(GAN):
     """A GAN whose discriminator sees, in each batch of fakes, a ``replay_share`` of
@@ -91,26 +91,19 @@ class ReplayGAN(GAN):
         self.replay_buffer = ReplayBuffer(buffer_size, name="replay_buffer")
         self.replay_buffer.build(generator.output_shape)
 
-    def discriminator_step(self, real_images):
-        batch_size = ops.shape(real_images)[0]
-        fresh_images = self.generator(self.sample_codings(batch_size), training=True)
+    def fake_images(self, real_images):
+        fresh_images = super().fake_images(real_images)
         fake_images = self.replay_buffer.mix(fresh_images, self.replay_share,
                                              seed=self.seed_generator)
         self.replay_buffer.add(fresh_images)  # after mixing: replayed fakes are older ones
-        images = ops.concatenate([fake_images, ops.cast(real_images, fake_images.dtype)], axis=0)
-        labels = ops.concatenate([ops.zeros((batch_size, 1)), ops.ones((batch_size, 1))], axis=0)
-        with tf.GradientTape() as tape:
-            d_loss = self.bce(labels, self.discriminator(images, training=True))
-        weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
-        return d_loss
+        return fake_images
 
     def get_config(self):
         return {**super().get_config(), "buffer_size": self.buffer_size,
                 "replay_share": self.replay_share}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 33
+# notebooks/11_gan_training_difficulties.ipynb, cell 34
 @keras.saving.register_keras_serializable(package="helpers")
 class MinibatchDiscrimination(keras.layers.Layer):
     """Minibatch discrimination (Salimans et al., 2016): append to each example's
@@ -149,8 +142,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 38
-def critic_gradient_norms(critic, images):
+# notebooks/11_gan_training_difficulties.ipynb, cell 39
+def critic_gradient_norms(critic, images, training=False):
     """||grad_x critic(x)|| for each image x (the critic judges each image on its own,
     so the gradient of the summed scores holds each image's own gradient).
 
@@ -159,25 +152,27 @@ def critic_gradient_norms(critic, images):
     images = ops.cast(images, "float32")
     with tf.GradientTape() as tape:
         tape.watch(images)
-        scores = critic(images)
+        scores = critic(images, training=training)
     gradients = tape.gradient(scores, images)
     squares = ops.sum(ops.square(gradients), axis=tuple(range(1, len(gradients.shape))))
     return ops.sqrt(squares + 1e-12)  # the epsilon keeps the norm differentiable at 0
 
 
-def gradient_penalty(critic, real_images, fake_images, epsilon):
+def gradient_penalty(critic, real_images, fake_images, epsilon, training=True):
     """WGAN-GP's penalty: the mean of (||grad_x critic(x)|| - 1)^2 over the points
-    x = epsilon * real + (1 - epsilon) * fake, one epsilon in [0, 1] per image.
+    x = epsilon * real + (1 - epsilon) * fake, one epsilon in [0, 1] per image. The
+    critic runs as in its training step (``training=True``: dropout on, if any).
 
     Usage: ``gradient_penalty(critic, real_images, fake_images, keras.random.uniform((m,)))``
     """
     real_images, fake_images = ops.cast(real_images, "float32"), ops.cast(fake_images, "float32")
     epsilon = ops.reshape(epsilon, (-1,) + (1,) * (len(real_images.shape) - 1))
     interpolates = epsilon * real_images + (1.0 - epsilon) * fake_images
-    return ops.mean(ops.square(critic_gradient_norms(critic, interpolates) - 1.0))
+    norms = critic_gradient_norms(critic, interpolates, training=training)
+    return ops.mean(ops.square(norms - 1.0))
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 40
+# notebooks/11_gan_training_difficulties.ipynb, cell 41
 @keras.saving.register_keras_serializable(package="helpers")
 class WGANGP(GAN):
     """Wasserstein GAN with gradient penalty: a critic with unbounded scores (no sigmoid),
@@ -191,12 +186,11 @@ class WGANGP(GAN):
         return {**super().get_config(), "n_critic": self.n_critic, "gp_weight": self.gp_weight}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 42
+# notebooks/11_gan_training_difficulties.ipynb, cell 43
 @add_to_class(WGANGP)
 def discriminator_step(self, real_images):
-    batch_size = ops.shape(real_images)[0]
-    fake_images = self.generator(self.sample_codings(batch_size), training=True)
-    epsilon = keras.random.uniform((batch_size,), seed=self.seed_generator)
+    fake_images = self.fake_images(real_images)  # notebook 08's, as in every GAN here
+    epsilon = keras.random.uniform((ops.shape(real_images)[0],), seed=self.seed_generator)
     with tf.GradientTape() as tape:
         wasserstein = (ops.mean(self.discriminator(fake_images, training=True))
                        - ops.mean(self.discriminator(real_images, training=True)))
@@ -207,7 +201,7 @@ def discriminator_step(self, real_images):
     return critic_loss
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 44
+# notebooks/11_gan_training_difficulties.ipynb, cell 45
 @add_to_class(WGANGP)
 def generator_step(self, batch_size):
     codings = self.sample_codings(batch_size)
@@ -222,9 +216,11 @@ def generator_step(self, batch_size):
 @add_to_class(WGANGP)
 def train_step(self, data):
     real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-    slice_size = ops.shape(real_images)[0] // self.n_critic
+    batch_size = ops.shape(real_images)[0]
+    slice_size = ops.maximum(batch_size // self.n_critic, 1)  # never an empty slice
     for step in range(self.n_critic):  # fit's batch holds n_critic critic batches
-        real_slice = real_images[step * slice_size:(step + 1) * slice_size]
+        start = ops.minimum(step * slice_size, batch_size - slice_size)
+        real_slice = real_images[start:start + slice_size]
         self.d_loss_tracker.update_state(self.discriminator_step(real_slice))
     self.g_loss_tracker.update_state(self.generator_step(slice_size))
     return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}

@@ -27,8 +27,8 @@ def small_cgan(seed=0):
     images, classes_d = keras.Input((28, 28)), keras.Input((N_CLASSES,))
     hidden = keras.layers.Concatenate()([keras.layers.Flatten()(images), classes_d])
     hidden = keras.layers.Dense(16, activation="leaky_relu")(hidden)
-    judgement = keras.layers.Dense(1, activation="sigmoid")(hidden)
-    discriminator = keras.Model([images, classes_d], judgement, name="discriminator")
+    logit = keras.layers.Dense(1)(hidden)  # logits, as in the notebook
+    discriminator = keras.Model([images, classes_d], logit, name="discriminator")
     cgan = ConditionalGAN(generator, discriminator, CODINGS_SIZE, n_classes=N_CLASSES,
                           seed=seed, name="cgan")
     cgan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
@@ -90,9 +90,12 @@ def test_the_discriminator_sees_the_labels_of_the_real_images(labelled_images, m
 
     monkeypatch.setattr(cgan.discriminator, "call", spy)
     cgan.discriminator_step(images[:8], labels[:8])
-    # Real images with their classes, fakes made for the same classes, real images mislabelled.
-    np.testing.assert_array_equal(seen[-1][:16], np.concatenate([labels[:8], labels[:8]]))
-    assert np.all(seen[-1][16:] != labels[:8]) and len(seen[-1]) == 24
+    # Three calls: real images with their classes, fakes made for the same classes, real
+    # images mislabelled.
+    assert [len(classes) for classes in seen] == [8, 8, 8]
+    np.testing.assert_array_equal(seen[0], labels[:8])
+    np.testing.assert_array_equal(seen[1], labels[:8])
+    assert np.all(seen[2] != labels[:8])
     cgan.generator_step(labels[3:11])
     np.testing.assert_array_equal(seen[-1], labels[3:11])
 
@@ -183,3 +186,16 @@ def test_explorer_loads_the_saved_model_or_says_what_to_run(cgan, tmp_path, monk
     assert isinstance(message, ipywidgets.HTML)
     assert "10_conditional_gans.ipynb" in message.value
     assert str(tmp_path / "models" / "smoke" / "cgan.keras") in message.value
+
+
+def test_a_confident_wrong_score_still_gives_the_discriminator_a_gradient(labelled_images):
+    """Scores of -80 for real images: a loss computed from probabilities would clip them
+    and give no gradient at all; from logits, the discriminator still learns."""
+    images, labels = labelled_images
+    cgan = small_cgan()
+    last = cgan.discriminator.layers[-1]
+    last.set_weights([np.zeros_like(last.get_weights()[0]), np.array([-80.0], "float32")])
+    before = weights(cgan.discriminator)
+    loss = float(cgan.discriminator_step(images[:8], labels[:8]))
+    assert loss > 10  # about 80 / 2: the real half's loss, not a clipped 16
+    assert changed(before, cgan.discriminator)

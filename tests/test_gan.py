@@ -121,3 +121,47 @@ def test_sample_grid_draws_the_fixed_codings_every_few_epochs(images):
 def test_sample_grid_rejects_a_bad_interval():
     with pytest.raises(ValueError, match="every"):
         SampleGrid(np.zeros((2, CODINGS_SIZE)), every=0)
+
+
+def _spy_on_calls(model, monkeypatch):
+    """Record the batch each call of ``model`` receives."""
+    seen, original_call = [], model.call
+
+    def spy(inputs, *args, **kwargs):
+        seen.append(ops.convert_to_numpy(inputs))
+        return original_call(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(model, "call", spy)
+    return seen
+
+
+def test_the_discriminator_judges_reals_and_fakes_in_separate_calls(images, monkeypatch):
+    gan = small_gan()
+    seen = _spy_on_calls(gan.discriminator, monkeypatch)
+    gan.discriminator_step(images[:8])
+    assert [len(batch) for batch in seen] == [8, 8], "one call of 16 mixes reals and fakes"
+    np.testing.assert_array_equal(seen[0], images[:8])
+
+
+def test_a_batch_statistic_sees_the_variety_of_the_fakes_alone(images):
+    """With a minibatch std-dev layer, a collapsed generator's fakes must be judged with
+    their own (zero) spread, not with the spread of a batch half made of reals."""
+    from helpers.progan import MinibatchStdDev
+
+    generator = keras.Sequential([keras.Input((CODINGS_SIZE,)),
+                                  keras.layers.Dense(28 * 28, kernel_initializer="zeros",
+                                                     bias_initializer="ones"),
+                                  keras.layers.Reshape((28, 28))])  # one image, always
+    inputs = keras.Input((28, 28))
+    spread = MinibatchStdDev()(keras.layers.Reshape((28, 28, 1))(inputs))[..., -1:]
+    score = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Flatten()(spread))
+    discriminator = keras.Model(inputs, score)
+    statistic = keras.Model(inputs, spread)
+    gan = GAN(generator, discriminator, codings_size=CODINGS_SIZE, seed=0)
+    gan.compile()
+    seen = []
+    original = discriminator.call
+    discriminator.call = lambda batch, *a, **k: (seen.append(statistic(batch)), original(batch, *a, **k))[1]
+    gan.discriminator_step(images[:8])
+    real_spread, fake_spread = (float(ops.mean(value)) for value in seen)
+    assert real_spread > 0.1 and fake_spread < 1e-3

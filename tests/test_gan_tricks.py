@@ -123,7 +123,7 @@ def test_minibatch_discrimination_round_trip_in_safe_mode(tmp_path):
 def test_gradient_penalty_of_a_linear_critic():
     # critic(x) = <w, x>: its gradient is w everywhere, so the penalty is (||w|| - 1)^2.
     weights = np.random.default_rng(0).normal(size=(3, 3)).astype("float32")
-    critic = lambda images: ops.sum(images * weights, axis=(1, 2))  # noqa: E731
+    critic = lambda images, training=False: ops.sum(images * weights, axis=(1, 2))  # noqa: E731
     real, fake = np.ones((4, 3, 3), "float32"), np.zeros((4, 3, 3), "float32")
     penalty = float(gradient_penalty(critic, real, fake, np.full(4, 0.3, "float32")))
     assert penalty == pytest.approx((np.linalg.norm(weights) - 1) ** 2, rel=1e-5)
@@ -134,7 +134,7 @@ def test_gradient_penalty_matches_a_direct_computation():
     rng = np.random.default_rng(0)
     real, fake = rng.random((5, 2, 3)).astype("float32"), rng.random((5, 2, 3)).astype("float32")
     epsilon = rng.random(5).astype("float32")
-    critic = lambda images: ops.sum(ops.square(images), axis=(1, 2))  # noqa: E731
+    critic = lambda images, training=False: ops.sum(ops.square(images), axis=(1, 2))  # noqa: E731
     interpolates = epsilon[:, None, None] * real + (1 - epsilon[:, None, None]) * fake
     norms = np.linalg.norm(2 * interpolates.reshape(5, -1), axis=1)
     np.testing.assert_allclose(ops.convert_to_numpy(critic_gradient_norms(critic, interpolates)),
@@ -196,3 +196,38 @@ def test_gan_subclasses_train_and_reload_in_safe_mode(kind, tmp_path):
     if kind == "replay":
         np.testing.assert_array_equal(ops.convert_to_numpy(reloaded.replay_buffer.images),
                                       ops.convert_to_numpy(model.replay_buffer.images))
+
+
+def test_replay_changes_only_where_the_fakes_come_from():
+    from helpers.gan import GAN
+
+    assert ReplayGAN.discriminator_step is GAN.discriminator_step
+    assert ReplayGAN.fake_images is not GAN.fake_images
+
+
+def test_a_last_batch_smaller_than_the_critic_steps_gives_finite_losses():
+    """43 images in batches of 10 with 5 critic steps: the last batch holds 3."""
+    keras.utils.set_random_seed(0)
+    images = np.random.default_rng(0).random((43, 4, 4)).astype("float32")
+    wgan = WGANGP(*_networks(sigmoid=False), codings_size=4, n_critic=5, seed=0)
+    wgan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    history = wgan.fit(images, batch_size=10, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"] + history.history["g_loss"]).all()
+
+
+def test_a_critic_step_raises_the_reals_score_above_the_fakes():
+    """The critic maximises D(real) - D(fake): one step, penalty off, must raise it."""
+    keras.utils.set_random_seed(0)
+    generator, critic = _networks(sigmoid=False)
+    wgan = WGANGP(generator, critic, codings_size=4, n_critic=1, gp_weight=0.0, seed=0)
+    wgan.compile(d_optimizer=keras.optimizers.SGD(1e-2), g_optimizer="sgd")
+    real = np.random.default_rng(1).random((16, 4, 4)).astype("float32")
+    fake = np.random.default_rng(2).random((16, 4, 4)).astype("float32") * 0.5
+    wgan.fake_images = lambda real_images: ops.convert_to_tensor(fake)
+
+    def gap():
+        return float(ops.mean(critic(real)) - ops.mean(critic(fake)))
+
+    before = gap()
+    wgan.discriminator_step(real)
+    assert gap() > before

@@ -29,7 +29,7 @@ def trained(data, tmp_path_factory):
         patch.setenv("NOTEBOOK_MODELS_DIR", str(models))
         patch.setenv("NOTEBOOK_RETRAIN", "1")
         keras.utils.set_random_seed(0)
-        classifier = load_or_train_classifier("smoke", data, verbose=0)
+        classifier = load_or_train_classifier("smoke", data, verbose=0, retrain=True)
     return classifier, models
 
 
@@ -189,7 +189,7 @@ def test_classifier_ignores_a_smaller_training_subset(monkeypatch, tmp_path):
 
     monkeypatch.setattr(keras.Model, "fit", fake_fit)
     subset = load_fashion_mnist(train_size=100)
-    load_or_train_classifier("smoke", subset, verbose=0)
+    load_or_train_classifier("smoke", subset, verbose=0, retrain=True)
     assert seen["n_train"] == preset_settings("sample_quality", "smoke").train_size
 
 
@@ -201,13 +201,12 @@ def test_classifier_is_the_same_whatever_random_state_came_before(trained, data,
     keras.utils.set_random_seed(12345)
     np.random.default_rng(7).random(10)
     keras.random.normal((3,))  # advance the global generators as a notebook would
-    retrained = load_or_train_classifier("smoke", data, verbose=0)
+    retrained = load_or_train_classifier("smoke", data, verbose=0, retrain=True)
     images = data.X_test[:20]
     np.testing.assert_allclose(features(retrained, images), features(trained[0], images),
                                rtol=1e-4, atol=1e-4)
     # ... and what a notebook draws afterwards does not depend on the cache.
     after_training = np.random.random(3)
-    monkeypatch.delenv("NOTEBOOK_RETRAIN")
     load_or_train_classifier("smoke", data, verbose=0)
     np.testing.assert_array_equal(np.random.random(3), after_training)
 
@@ -241,3 +240,29 @@ def test_a_notebook_training_subset_does_not_change_the_real_images_compared_wit
     assert with_subset.distance == pytest.approx(with_metric_data.distance)
     assert with_subset.references == pytest.approx(with_metric_data.references)
     capsys.readouterr()
+
+
+def test_frechet_distance_refuses_a_square_root_with_a_large_imaginary_part(monkeypatch):
+    import scipy.linalg
+
+    features_a = np.random.default_rng(0).normal(size=(50, 3))
+    features_b = np.random.default_rng(1).normal(size=(50, 3))
+    real_root = scipy.linalg.sqrtm(np.cov(features_a, rowvar=False) @ np.cov(features_b, rowvar=False))
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda matrix: real_root + 1e-9j)  # round-off
+    frechet_distance(features_a, features_b)
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda matrix: real_root + 0.5j)
+    with pytest.raises(ValueError, match="imaginary part of 0.5"):
+        frechet_distance(features_a, features_b)
+
+
+def test_the_retrain_variable_alone_does_not_retrain_the_shared_classifier(trained, data,
+                                                                           monkeypatch, tmp_path,
+                                                                           capsys):
+    """NOTEBOOK_RETRAIN=1 retrains a notebook's own models; the classifier every GAN
+    notebook shares is retrained only where it is introduced (retrain=True)."""
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
+    load_or_train_classifier("smoke", data, verbose=0)
+    capsys.readouterr()
+    monkeypatch.setenv("NOTEBOOK_RETRAIN", "1")
+    load_or_train_classifier("smoke", data, verbose=0)
+    assert "loaded from" in capsys.readouterr().out

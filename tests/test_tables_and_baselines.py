@@ -41,3 +41,15 @@ def test_another_keras_backend_gets_a_clear_error():
                             text=True, env={"KERAS_BACKEND": "jax", "PATH": ""})
     assert result.returncode != 0
     assert "KERAS_BACKEND='jax'" in result.stderr and "tensorflow" in result.stderr
+
+
+def test_describe_optimizer_reads_the_rate_and_its_schedule():
+    import keras
+
+    from helpers.support.tables import describe_optimizer
+
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=4300)
+    assert describe_optimizer(keras.optimizers.RMSprop(schedule)) == \
+        "RMSprop (rho 0.9), learning rate 0.002 decayed to 0 (CosineDecay, 4,300 steps)"
+    assert describe_optimizer(keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99)) == \
+        "Adam (beta_1 0, beta_2 0.99), learning rate 0.001, constant"

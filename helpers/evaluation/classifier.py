@@ -19,8 +19,7 @@ import numpy as np
 from helpers.support.data import FILES, VALID_SIZE, FashionMNIST, load_fashion_mnist
 from helpers.support.paths import models_dir
 from helpers.support.presets import current_preset, preset_settings
-from helpers.support.training import (RETRAIN_VARIABLE, retrain_requested, save_atomically,
-                                      shown_path)
+from helpers.support.training import RETRAIN_VARIABLE, save_atomically, shown_path
 
 CLASSIFIER_NAME = "sample_quality_classifier"
 FEATURES_LAYER = "features"
@@ -78,12 +77,14 @@ def metric_data(data: FashionMNIST | None = None, preset: str | None = None) -> 
 
 
 def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | None = None,
-                             verbose: int | str = "auto") -> keras.Model:
+                             verbose: int | str = "auto", retrain: bool = False) -> keras.Model:
     """The preset's sample-quality classifier: loaded from its cache, or trained and saved.
 
-    Trains when no cached model exists or ``$NOTEBOOK_RETRAIN`` asks for it; prints
-    the test accuracy either way. ``data`` defaults to Fashion-MNIST with the
-    preset's training subset.
+    Trains when no cached model exists or ``retrain`` is true; prints the test
+    accuracy either way. Every GAN notebook shares it, so ``$NOTEBOOK_RETRAIN``
+    alone does not retrain it: notebook 08, which introduces it, passes
+    ``retrain=helpers.retrain_requested()``. ``data`` defaults to Fashion-MNIST
+    with the preset's training subset.
 
     Usage: ``classifier = load_or_train_classifier(data=data)``
     """
@@ -93,9 +94,10 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     # A notebook's training subset would train a weaker classifier and change every
     # distance measured with it afterwards: the classifier always gets its own share.
     data = metric_data(data, preset)
-    if path.is_file() and not retrain_requested():
+    if path.is_file() and not retrain:
         classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
-        how = f"loaded from {shown_path(path)} (set {RETRAIN_VARIABLE}=1 to train again)"
+        how = (f"loaded from {shown_path(path)} (notebook 08 trains it again when "
+               f"{RETRAIN_VARIABLE}=1)")
     else:
         train_images = data.X_train[:settings.train_size]
         train_labels = data.y_train[:settings.train_size]

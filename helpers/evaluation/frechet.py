@@ -10,6 +10,10 @@ import warnings
 import numpy as np
 import scipy.linalg
 
+# Largest imaginary part of sqrt(S_a S_b), relative to its largest real entry, put down
+# to round-off (the reference FID code tolerates 1e-3 too).
+IMAGINARY_TOLERANCE = 1e-3
+
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray, eps: float = 1e-6) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (n, d):
@@ -51,9 +55,15 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray, eps: float 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
             covmean = scipy.linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    # The square root of a product of PSD matrices is real; round-off leaves a
-    # small imaginary part, which we drop (a large one would mean a bug).
-    covmean = np.real(covmean)
+    # The square root of a product of PSD matrices is real: round-off leaves a tiny
+    # imaginary part, which we drop; a large one means the covariances are broken.
+    if np.iscomplexobj(covmean):
+        imaginary = float(np.abs(covmean.imag).max())
+        if imaginary > IMAGINARY_TOLERANCE * max(1.0, float(np.abs(covmean.real).max())):
+            raise ValueError(f"The matrix square root has an imaginary part of {imaginary:.3g}: "
+                             f"the covariances are not positive semi-definite (NaN or "
+                             f"constant features?), so there is no distance to report")
+        covmean = covmean.real
     distance = (np.sum((mean_a - mean_b) ** 2)
                 + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(covmean))
     # Round-off can make identical sets come out at -1e-12.

@@ -40,3 +40,25 @@ def show_table(headers: Sequence[str], rows: Iterable[Sequence[object]],
 
     text = markdown_table(headers, rows)
     display(Markdown(f"{caption}\n\n{text}" if caption else text))
+
+
+def describe_optimizer(optimizer: keras.optimizers.Optimizer) -> str:
+    """An optimizer and its learning rate in a few words, read from its config, e.g.
+    ``"RMSprop, learning rate 0.002 decayed to 0 (CosineDecay, 4,300 steps)"``.
+
+    Usage: ``describe_optimizer(dcgan.g_optimizer)``
+    """
+    config = optimizer.get_config()
+    rate = config["learning_rate"]
+    extras = [f"{name} {config[name]:g}" for name in ("beta_1", "beta_2", "rho")
+              if name in config and config[name] is not None]
+    name = type(optimizer).__name__ + (f" ({', '.join(extras)})" if extras else "")
+    if isinstance(rate, dict):  # a schedule, serialized
+        schedule = rate.get("config", {})
+        start = schedule.get("initial_learning_rate")
+        floor = schedule.get("alpha", None)
+        steps = schedule.get("decay_steps")
+        end = "" if floor is None else f" decayed to {start * floor:g}"
+        return (f"{name}, learning rate {start:g}{end} ({rate.get('class_name')}"
+                f"{f', {steps:,} steps' if steps else ''})")
+    return f"{name}, learning rate {float(rate):g}, constant"

@@ -1,7 +1,8 @@
 """Notebook 13, StyleGAN: adaptive instance normalization (AdaIN) and per-pixel
 noise, a generator made of a mapping network (z -> w) and a synthesis network
 (a learned constant, steered at every layer by a style through AdaIN), and a
-``GAN`` that trains it with style-mixing regularization.
+``GAN`` that trains it with style-mixing regularization, and the truncation trick
+(``mean_w``, ``truncated_images``).
 
 The generator takes codings of shape (n, codings_size), one coding per image, or
 (n, n_styles, codings_size), one coding per style input: that is how two codings
@@ -14,6 +15,7 @@ Usage::
     stylegan.compile(d_optimizer="rmsprop", g_optimizer="rmsprop")
     stylegan.fit(X_train, batch_size=64, epochs=2)
     images = generator(generator.mix(codings_a, codings_b, crossover=2), noise=fixed_noise)
+    typical = truncated_images(generator, codings, psi=0.7, w_mean=mean_w(generator))
 """
 import keras
 from keras import ops
@@ -236,3 +238,19 @@ def sample_codings(self, batch_size):
     mixed = mixed < self.mixing_probability
     # Unmixed images take every style from the first coding (crossover = n_styles).
     return self.generator.mix(first, second, ops.where(mixed, crossover, n_styles))
+
+
+# notebooks/13_stylegan.ipynb, cell 57
+def mean_w(generator, n=10_000, seed=0):
+    """w-bar: the mean of the mapping network's outputs over ``n`` codings z ~ N(0, I)."""
+    codings = keras.random.normal((n, generator.codings_size), seed=seed)
+    return ops.mean(generator.map(codings), axis=0)
+
+
+def truncated_images(generator, codings, psi, w_mean, noise=None):
+    """Images from codings (n, codings_size) or per-style codings (n, n_styles,
+    codings_size) with every w pulled toward ``w_mean``: w' = w_mean + psi (w - w_mean)."""
+    ws = generator.map(ops.convert_to_tensor(codings, "float32"))
+    if len(ws.shape) == 2:  # one coding per image: the same w for every style input
+        ws = ops.repeat(ws[:, None], generator.n_styles, axis=1)
+    return generator.synthesize(w_mean + psi * (ws - w_mean), noise)

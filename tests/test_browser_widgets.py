@@ -251,11 +251,11 @@ def assert_changes_image(page, selector, action, what):
     return first_update
 
 
-def press_right(page, slider, times):
-    """Move a slider's handle ``times`` steps to the right with the keyboard."""
+def press_right(page, slider, times, key="ArrowRight"):
+    """Move a slider's handle ``times`` steps to the right (or ``key``'s way) with the keyboard."""
     slider.locator(".noUi-handle").first.focus()
     for _ in range(times):
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press(key)
 
 
 def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
@@ -305,13 +305,14 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
 
 STYLEGAN_NOTEBOOK = "notebooks/13_stylegan.ipynb"
 STYLEGAN_SLIDER = ".stylegan-crossover"
+STYLEGAN_PSI = ".stylegan-psi"
 STYLEGAN_IMAGE = "img.stylegan-mixed"
 
 
 def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
                                                                           tmp_path):
-    """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider; the
-    mixed image must change."""
+    """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider, then
+    its truncation slider; the mixed image must change each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:
         slider = open_widget(page, lab, STYLEGAN_NOTEBOOK, STYLEGAN_SLIDER, STYLEGAN_IMAGE)
@@ -320,5 +321,10 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
         assert_changes_image(page, STYLEGAN_IMAGE, lambda: press_right(page, slider, 2),
                              "the crossover")
         assert readout(slider) > before, (before, readout(slider))
+        psi = page.locator(STYLEGAN_PSI).first
+        assert readout(psi) == 1.0
+        assert_changes_image(page, STYLEGAN_IMAGE,
+                             lambda: press_right(page, psi, 10, key="ArrowLeft"), "psi")
+        assert readout(psi) < 1.0, readout(psi)
     print(f"\nbrowser test (notebook 13): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

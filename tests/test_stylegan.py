@@ -154,6 +154,30 @@ def test_widget_redraws_with_the_crossover_and_the_seeds(stylegan):
     assert widget.mixed_image.value != mixed and not np.allclose(widget.image_a, image_a)
 
 
+def test_widget_truncation_pulls_every_image_toward_the_mean_w(stylegan):
+    from helpers.stylegan import mean_w, truncated_images
+
+    widget = widgets.style_mixing_widget(stylegan, seeds=(0, 1), crossover=3)
+    assert "stylegan-psi" in widget.psi._dom_classes and widget.psi.value == 1.0
+    untruncated = widget.mixed.copy()
+    np.testing.assert_allclose(  # psi = 1 is the plain generator
+        untruncated, numpy(stylegan.generator(widget.per_style_codings(),
+                                              noise=widget.noise))[1, ..., 0], atol=1e-5)
+    widget.psi.value = 0.5
+    assert not np.allclose(widget.mixed, untruncated)
+    codings = widget.per_style_codings()
+    w = numpy(stylegan.generator.map(codings))
+    w_mean = numpy(mean_w(stylegan.generator))
+    expected = numpy(stylegan.generator.synthesize(w_mean + 0.5 * (w - w_mean), widget.noise))
+    np.testing.assert_allclose(widget.mixed, expected[1, ..., 0], atol=1e-5)
+    np.testing.assert_allclose(
+        numpy(truncated_images(stylegan.generator, codings, 0.5, w_mean, widget.noise)),
+        expected, atol=1e-5)
+    widget.psi.value = 0.0  # every w is the mean: A, the mix and B are one image
+    np.testing.assert_allclose(widget.mixed, widget.image_a, atol=1e-5)
+    np.testing.assert_allclose(widget.image_b, widget.image_a, atol=1e-5)
+
+
 def test_widget_loads_the_saved_model_or_says_what_to_run(stylegan, tmp_path, monkeypatch):
     path = tmp_path / "stylegan.keras"
     stylegan.save(path)

@@ -68,10 +68,12 @@ class SampleQuality:
 
 def sample_quality_report(generated_images: np.ndarray, classifier: keras.Model | None = None,
                           data: FashionMNIST | None = None, n_samples: int | None = None,
-                          label: str = "generated images", seed: int = SEED) -> SampleQuality:
+                          label: str = "generated images", seed: int = SEED,
+                          verbose: bool = True) -> SampleQuality:
     """Judge ``generated_images`` (n, 28, 28[, 1]) in [0, 1]: print their Fréchet
     distance to real training images beside the reference sets, and their class
-    entropy; return all of it. ``n_samples`` defaults to the preset's. The real images
+    entropy (unless ``verbose`` is false); return all of it. ``n_samples`` defaults to
+    the preset's. The real images
     come from ``metric_data(data)``: the metric's own training share, whatever subset
     ``data`` holds, so distances compare across notebooks.
 
@@ -92,7 +94,8 @@ def sample_quality_report(generated_images: np.ndarray, classifier: keras.Model 
     references = cached_references(classifier, real_images, data, seed)
     histogram = class_histogram(classifier, generated_images[:n_samples])
     report = SampleQuality(distance, references, histogram, class_entropy(histogram), n_samples)
-    print(report.table(label))
+    if verbose:
+        print(report.table(label))
     return report
 
 

@@ -1,5 +1,6 @@
-"""Style mixing with notebook 13's StyleGAN: two seeds pick two codings, and a
-crossover slider says which style inputs come from each.
+"""Style mixing with notebook 13's StyleGAN: two seeds pick two codings, a crossover
+slider says which style inputs come from each, and a truncation slider (psi) pulls
+every w toward the mean w.
 
 Usage: ``helpers.widgets.style_mixing_widget(helpers.model_path(settings, "stylegan"))``
 """
@@ -11,6 +12,7 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
+from helpers.stylegan import mean_w, truncated_images
 from helpers.widgets.common import ShortRepr, TrainedModel, image_widget, labelled, to_png
 
 STYLEGAN_MODEL = TrainedModel("stylegan.keras", "StyleGAN", "notebooks/13_stylegan.ipynb",
@@ -20,13 +22,19 @@ STYLEGAN_MODEL = TrainedModel("stylegan.keras", "StyleGAN", "notebooks/13_styleg
 
 class StyleMixingWidget(ShortRepr, widgets.VBox):
     """Two seeds pick codings A and B; the crossover slider says how many style inputs,
-    coarsest first, come from A (the rest from B). The noise is drawn once and held
-    fixed, so only the styles change what is shown."""
+    coarsest first, come from A (the rest from B); the psi slider applies the
+    truncation trick to all three images. The noise is drawn once and held fixed,
+    so only the styles change what is shown."""
 
     def __init__(self, stylegan: keras.Model, seeds=(0, 1), crossover: int | None = None,
-                 noise_seed: int = 0):
+                 noise_seed: int = 0, psi: float = 1.0):
         self.generator = stylegan.generator
         n_styles = self.generator.n_styles
+        self.w_mean = mean_w(self.generator)
+        self.psi = widgets.FloatSlider(psi, min=0.0, max=1.0, step=0.05,
+                                       description="truncation ψ", continuous_update=True,
+                                       readout_format=".2f")
+        self.psi.add_class("stylegan-psi")
         self.seed_sliders = [widgets.IntSlider(seed, min=0, max=999, description=f"seed {name}",
                                                continuous_update=False)
                              for name, seed in zip("AB", seeds)]
@@ -37,7 +45,8 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
             slider.add_class(css_class)
             slider.observe(self._on_change, names="value")
         self.crossover.add_class("stylegan-crossover")
-        self.crossover.observe(self._on_change, names="value")
+        for slider in (self.crossover, self.psi):
+            slider.observe(self._on_change, names="value")
         rng = np.random.default_rng(noise_seed)
         # One draw for the three images (A, mixed, B): their differences are the styles'.
         self.noise = [np.repeat(rng.normal(size=shape).astype("float32"), 3, axis=0)
@@ -48,8 +57,8 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
         views = widgets.HBox([labelled("A", self.sources[0]),
                               labelled("mixed", self.mixed_image),
                               labelled("B", self.sources[1])])
-        super().__init__([widgets.HBox(self.seed_sliders), self.crossover, self.explanation,
-                          views])
+        super().__init__([widgets.HBox(self.seed_sliders), self.crossover, self.psi,
+                          self.explanation, views])
         self._on_change()
 
     def codings(self, seed: int) -> np.ndarray:
@@ -68,8 +77,8 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
     def _on_change(self, change=None):
         # Calling the generator directly skips predict's set-up, which would
         # otherwise take most of each slider move.
-        images = keras.ops.convert_to_numpy(self.generator(self.per_style_codings(),
-                                                           noise=self.noise))
+        images = keras.ops.convert_to_numpy(truncated_images(
+            self.generator, self.per_style_codings(), self.psi.value, self.w_mean, self.noise))
         self.image_a, self.mixed, self.image_b = images[..., 0]
         for view, image in zip((self.sources[0], self.mixed_image, self.sources[1]),
                                (self.image_a, self.mixed, self.image_b)):
@@ -82,8 +91,9 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
 
 
 def style_mixing_widget(model: keras.Model | str | Path | None = None, seeds=(0, 1),
-                        crossover: int | None = None) -> widgets.Widget:
-    """Seed pickers for two codings and a crossover slider over the StyleGAN of notebook 13.
+                        crossover: int | None = None, psi: float = 1.0) -> widgets.Widget:
+    """Seed pickers for two codings, a crossover slider and a truncation (psi) slider
+    over the StyleGAN of notebook 13.
 
     ``model`` is the ``StyleGAN`` or the path of its ``.keras`` file (default: the
     current preset's ``models/<preset>/stylegan.keras``).
@@ -91,4 +101,4 @@ def style_mixing_widget(model: keras.Model | str | Path | None = None, seeds=(0,
     stylegan = STYLEGAN_MODEL.load(model)
     if stylegan is None:
         return STYLEGAN_MODEL.missing(model)
-    return StyleMixingWidget(stylegan, seeds, crossover)
+    return StyleMixingWidget(stylegan, seeds, crossover, psi=psi)

@@ -1,4 +1,4 @@
-"""Notebook 10, the conditional GAN: a ``GAN`` whose generator and discriminator
+"""Notebook 11, the conditional GAN: a ``GAN`` whose generator and discriminator
 both receive the class as an extra input, and the measure of whether the
 generator obeys it (the sample-quality classifier's agreement with the
 requested class).
@@ -27,7 +27,7 @@ from helpers.support.classes import add_to_class
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/10_conditional_gans.ipynb, cell 13
+# notebooks/11_conditional_gans.ipynb, cell 13
 @keras.saving.register_keras_serializable(package="helpers")
 class ConditionalGAN(GAN):
     """A GAN whose two networks both see the class: G(z, y) and D(x, y)."""
@@ -49,7 +49,7 @@ class ConditionalGAN(GAN):
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)  # D outputs logits
 
 
-# notebooks/10_conditional_gans.ipynb, cell 15
+# notebooks/11_conditional_gans.ipynb, cell 15
 @add_to_class(ConditionalGAN)
 def discriminator_step(self, real_images, labels):
     batch_size = ops.shape(real_images)[0]
@@ -70,7 +70,7 @@ def discriminator_step(self, real_images, labels):
     return d_loss
 
 
-# notebooks/10_conditional_gans.ipynb, cell 17
+# notebooks/11_conditional_gans.ipynb, cell 17
 @add_to_class(ConditionalGAN)
 def generator_step(self, labels):
     batch_size = ops.shape(labels)[0]
@@ -93,7 +93,7 @@ def train_step(self, data):
     return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
-# notebooks/10_conditional_gans.ipynb, cell 19
+# notebooks/11_conditional_gans.ipynb, cell 19
 @add_to_class(ConditionalGAN)
 def get_config(self):
     return {**super(ConditionalGAN, self).get_config(), "n_classes": self.n_classes}
@@ -106,7 +106,7 @@ def generate(self, codings, labels):
     return ops.convert_to_numpy(self([np.asarray(codings, "float32"), labels]))
 
 
-# notebooks/10_conditional_gans.ipynb, cell 26
+# notebooks/11_conditional_gans.ipynb, cell 26
 def class_agreement(classifier, images, requested_classes, n_classes=10):
     """Per class k: the fraction of the images generated for class k that the classifier
     also puts in class k (the mean over classes is the agreement)."""

@@ -1,6 +1,6 @@
-"""Notebook 08, generative adversarial networks: a ``keras.Model`` subclass whose
+"""Notebook 09, generative adversarial networks: a ``keras.Model`` subclass whose
 ``train_step`` runs the two training phases, and a callback that draws samples
-from the same latent vectors every few epochs. Notebooks 09 to 13 build on ``GAN``.
+from the same latent vectors every few epochs. Notebooks 10 to 14 build on ``GAN``.
 
 Importing ``helpers`` registers ``GAN``, so ``keras.models.load_model("gan.keras")``
 works in safe mode from any kernel.
@@ -24,7 +24,7 @@ from helpers.support.plotting import plot_image_grid
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 11
+# notebooks/09_generative_adversarial_networks.ipynb, cell 11
 @keras.saving.register_keras_serializable(package="helpers")
 class GAN(keras.Model):
     """Generator and discriminator trained in two alternating phases, each with its optimizer."""
@@ -46,7 +46,7 @@ class GAN(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker]  # so that fit resets them each epoch
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 13
+# notebooks/09_generative_adversarial_networks.ipynb, cell 13
 @add_to_class(GAN)
 def compile(self, d_optimizer="rmsprop", g_optimizer="rmsprop", **kwargs):
     super(GAN, self).compile(optimizer=None, **kwargs)  # no third optimizer: two of our own
@@ -58,13 +58,13 @@ def compile(self, d_optimizer="rmsprop", g_optimizer="rmsprop", **kwargs):
     self.bce = keras.losses.BinaryCrossentropy()
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 15
+# notebooks/09_generative_adversarial_networks.ipynb, cell 15
 @add_to_class(GAN)
 def sample_codings(self, batch_size):
     return keras.random.normal((batch_size, self.codings_size), seed=self.seed_generator)
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 17
+# notebooks/09_generative_adversarial_networks.ipynb, cell 17
 @add_to_class(GAN)
 def fake_images(self, real_images):
     """The fakes the discriminator judges beside a batch of real images."""
@@ -85,7 +85,7 @@ def discriminator_step(self, real_images):
     return d_loss
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 19
+# notebooks/09_generative_adversarial_networks.ipynb, cell 19
 @add_to_class(GAN)
 def generator_step(self, batch_size):
     codings = self.sample_codings(batch_size)
@@ -97,7 +97,7 @@ def generator_step(self, batch_size):
     return g_loss
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 21
+# notebooks/09_generative_adversarial_networks.ipynb, cell 21
 @add_to_class(GAN)
 def train_step(self, data):
     real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -106,7 +106,7 @@ def train_step(self, data):
     return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 23
+# notebooks/09_generative_adversarial_networks.ipynb, cell 23
 @add_to_class(GAN)
 def get_config(self):
     return {**super(GAN, self).get_config(),  # works outside a class body too
@@ -135,7 +135,7 @@ def compile_from_config(self, config):
                  g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
 
 
-# notebooks/08_generative_adversarial_networks.ipynb, cell 25
+# notebooks/09_generative_adversarial_networks.ipynb, cell 25
 class SampleGrid(keras.callbacks.Callback):
     """Every ``every`` epochs (and after the last), decode the same ``codings`` with the
     generator and draw them as a grid; the figures are kept in ``self.figures``.

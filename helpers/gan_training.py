@@ -1,4 +1,4 @@
-"""Notebook 11, the difficulties of training GANs and their remedies: experience
+"""Notebook 12, the difficulties of training GANs and their remedies: experience
 replay (a buffer of past fakes mixed into the discriminator's batches),
 minibatch discrimination (a layer that lets the discriminator compare the
 images of a batch), and WGAN-GP (a critic with a Wasserstein loss and a
@@ -22,7 +22,7 @@ from helpers.support.classes import add_to_class
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 25
+# notebooks/12_gan_training_difficulties.ipynb, cell 25
 @keras.saving.register_keras_serializable(package="helpers")
 class ReplayBuffer(keras.layers.Layer):
     """The ``capacity`` newest images it was given, in non-trainable variables (a ring
@@ -50,7 +50,7 @@ class ReplayBuffer(keras.layers.Layer):
         return {**super().get_config(), "capacity": self.capacity}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 27
+# notebooks/12_gan_training_difficulties.ipynb, cell 27
 @add_to_class(ReplayBuffer)
 def add(self, new_images):
     """Store ``new_images``, overwriting the oldest ones once the buffer is full."""
@@ -62,7 +62,7 @@ def add(self, new_images):
     self.count.assign(ops.minimum(self.count + n_new, self.capacity))
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 29
+# notebooks/12_gan_training_difficulties.ipynb, cell 29
 @add_to_class(ReplayBuffer)
 def mix(self, fresh_images, share, seed=None):
     """``fresh_images`` with the first ``share`` of them replaced by images drawn at
@@ -78,7 +78,7 @@ def mix(self, fresh_images, share, seed=None):
     return ops.where(use_replay, ops.cast(replayed, fresh_images.dtype), fresh_images)
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 31
+# notebooks/12_gan_training_difficulties.ipynb, cell 31
 @keras.saving.register_keras_serializable(package="helpers")
 class ReplayGAN(GAN):
     """A GAN whose discriminator sees, in each batch of fakes, a ``replay_share`` of
@@ -103,7 +103,7 @@ class ReplayGAN(GAN):
                 "replay_share": self.replay_share}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 34
+# notebooks/12_gan_training_difficulties.ipynb, cell 34
 @keras.saving.register_keras_serializable(package="helpers")
 class MinibatchDiscrimination(keras.layers.Layer):
     """Minibatch discrimination (Salimans et al., 2016): append to each example's
@@ -142,7 +142,7 @@ class MinibatchDiscrimination(keras.layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 39
+# notebooks/12_gan_training_difficulties.ipynb, cell 39
 def critic_gradient_norms(critic, images, training=False):
     """||grad_x critic(x)|| for each image x (the critic judges each image on its own,
     so the gradient of the summed scores holds each image's own gradient).
@@ -172,7 +172,7 @@ def gradient_penalty(critic, real_images, fake_images, epsilon, training=True):
     return ops.mean(ops.square(norms - 1.0))
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 41
+# notebooks/12_gan_training_difficulties.ipynb, cell 41
 @keras.saving.register_keras_serializable(package="helpers")
 class WGANGP(GAN):
     """Wasserstein GAN with gradient penalty: a critic with unbounded scores (no sigmoid),
@@ -186,10 +186,10 @@ class WGANGP(GAN):
         return {**super().get_config(), "n_critic": self.n_critic, "gp_weight": self.gp_weight}
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 43
+# notebooks/12_gan_training_difficulties.ipynb, cell 43
 @add_to_class(WGANGP)
 def discriminator_step(self, real_images):
-    fake_images = self.fake_images(real_images)  # notebook 08's, as in every GAN here
+    fake_images = self.fake_images(real_images)  # notebook 09's, as in every GAN here
     epsilon = keras.random.uniform((ops.shape(real_images)[0],), seed=self.seed_generator)
     with tf.GradientTape() as tape:
         wasserstein = (ops.mean(self.discriminator(fake_images, training=True))
@@ -201,7 +201,7 @@ def discriminator_step(self, real_images):
     return critic_loss
 
 
-# notebooks/11_gan_training_difficulties.ipynb, cell 45
+# notebooks/12_gan_training_difficulties.ipynb, cell 45
 @add_to_class(WGANGP)
 def generator_step(self, batch_size):
     codings = self.sample_codings(batch_size)

@@ -1,8 +1,8 @@
-"""Notebook 12, progressive growing of GANs: the equalized learning rate (dense and
+"""Notebook 13, progressive growing of GANs: the equalized learning rate (dense and
 convolution layers that scale their weights at run time), pixelwise feature
 normalization, the minibatch standard-deviation layer, and the fade-in (a layer
 that blends a network's old path with its new block, and the callback that
-raises its weight while a stage trains). StyleGAN (notebook 13) reuses them.
+raises its weight while a stage trains). StyleGAN (notebook 14) reuses them.
 
 Usage::
 
@@ -19,7 +19,7 @@ from keras import ops
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/12_progressive_gans.ipynb, cell 7
+# notebooks/13_progressive_gans.ipynb, cell 7
 @keras.saving.register_keras_serializable(package="helpers")
 class EqualizedDense(keras.layers.Layer):
     """A dense layer with an equalized learning rate (Karras et al., 2018): the kernel is
@@ -65,7 +65,7 @@ class EqualizedDense(keras.layers.Layer):
                 "lr_multiplier": self.lr_multiplier}
 
 
-# notebooks/12_progressive_gans.ipynb, cell 8
+# notebooks/13_progressive_gans.ipynb, cell 8
 @keras.saving.register_keras_serializable(package="helpers")
 class EqualizedConv2D(keras.layers.Layer):
     """A 2-D convolution ("same" padding) with an equalized learning rate: the kernel is
@@ -110,7 +110,7 @@ class EqualizedConv2D(keras.layers.Layer):
                 "gain": self.gain, "use_bias": self.use_bias}
 
 
-# notebooks/12_progressive_gans.ipynb, cell 13
+# notebooks/13_progressive_gans.ipynb, cell 13
 @keras.saving.register_keras_serializable(package="helpers")
 class PixelNorm(keras.layers.Layer):
     """Pixelwise feature-vector normalization (Karras et al., 2018): each position's
@@ -134,7 +134,7 @@ class PixelNorm(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-# notebooks/12_progressive_gans.ipynb, cell 16
+# notebooks/13_progressive_gans.ipynb, cell 16
 @keras.saving.register_keras_serializable(package="helpers")
 class MinibatchStdDev(keras.layers.Layer):
     """Minibatch standard deviation (Karras et al., 2018): append one feature map holding
@@ -164,7 +164,7 @@ class MinibatchStdDev(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-# notebooks/12_progressive_gans.ipynb, cell 19
+# notebooks/13_progressive_gans.ipynb, cell 19
 @keras.saving.register_keras_serializable(package="helpers")
 class FadeIn(keras.layers.Layer):
     """(1 - alpha) * old + alpha * new, with alpha a non-trainable weight (saved with
@@ -193,7 +193,7 @@ class FadeIn(keras.layers.Layer):
         return {**super().get_config(), "alpha": self.initial_alpha}
 
 
-# notebooks/12_progressive_gans.ipynb, cell 20
+# notebooks/13_progressive_gans.ipynb, cell 20
 class FadeInSchedule(keras.callbacks.Callback):
     """Set the alpha of every layer in ``fade_layers`` to step / ``fade_steps`` before each
     training step (reaching 1 after ``fade_steps`` steps, then held there); ``self.alphas``

@@ -1,4 +1,4 @@
-"""Notebook 13, StyleGAN: adaptive instance normalization (AdaIN) and per-pixel
+"""Notebook 14, StyleGAN: adaptive instance normalization (AdaIN) and per-pixel
 noise, a generator made of a mapping network (z -> w) and a synthesis network
 (a learned constant, steered at every layer by a style through AdaIN), and a
 ``GAN`` that trains it with style-mixing regularization, and the truncation trick
@@ -28,7 +28,7 @@ from helpers.support.classes import add_to_class
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/13_stylegan.ipynb, cell 7
+# notebooks/14_stylegan.ipynb, cell 7
 @keras.saving.register_keras_serializable(package="helpers")
 class AdaIN(keras.layers.Layer):
     """Adaptive instance normalization (Huang & Belongie, 2017; StyleGAN): each feature
@@ -71,7 +71,7 @@ class AdaIN(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-# notebooks/13_stylegan.ipynb, cell 11
+# notebooks/14_stylegan.ipynb, cell 11
 @keras.saving.register_keras_serializable(package="helpers")
 class NoiseInjection(keras.layers.Layer):
     """StyleGAN's per-pixel noise (Karras et al., 2019): x + scale_c * n, where n is one
@@ -113,7 +113,7 @@ class NoiseInjection(keras.layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-# notebooks/13_stylegan.ipynb, cell 15
+# notebooks/14_stylegan.ipynb, cell 15
 @keras.saving.register_keras_serializable(package="helpers")
 class StyleGenerator(keras.Model):
     """Mapping network z -> w and synthesis network: a learned constant, then per
@@ -139,7 +139,7 @@ class StyleGenerator(keras.Model):
         self.to_image = EqualizedConv2D(1, 1, gain=1.0)
 
 
-# notebooks/13_stylegan.ipynb, cell 17
+# notebooks/14_stylegan.ipynb, cell 17
 @add_to_class(StyleGenerator)
 def build(self, input_shape=None):
     self.constant = self.add_weight(  # the synthesis network's input, learned
@@ -157,7 +157,7 @@ def map(self, codings):
     return ops.reshape(w, (*ops.shape(codings)[:-1], self.w_size))
 
 
-# notebooks/13_stylegan.ipynb, cell 19
+# notebooks/14_stylegan.ipynb, cell 19
 @add_to_class(StyleGenerator)
 def synthesize(self, ws, noise=None):
     """Images (n, 28, 28, 1) in [0, 1] from ws (n, n_styles, w_size), one w per style
@@ -175,7 +175,7 @@ def synthesize(self, ws, noise=None):
     return ops.tanh(self.to_image(features)) * 0.5 + 0.5  # [-1, 1] -> [0, 1]
 
 
-# notebooks/13_stylegan.ipynb, cell 21
+# notebooks/14_stylegan.ipynb, cell 21
 @add_to_class(StyleGenerator)
 def call(self, codings, noise=None, training=False):
     ws = self.map(codings)
@@ -194,7 +194,7 @@ def mix(self, codings_a, codings_b, crossover):
                      ops.convert_to_tensor(codings_b)[:, None])
 
 
-# notebooks/13_stylegan.ipynb, cell 23
+# notebooks/14_stylegan.ipynb, cell 23
 @add_to_class(StyleGenerator)
 def noise_shapes(self, n):
     """The shape of each style input's noise for ``n`` images."""
@@ -210,10 +210,10 @@ def get_config(self):
             "seed": self.seed}
 
 
-# notebooks/13_stylegan.ipynb, cell 28
+# notebooks/14_stylegan.ipynb, cell 28
 @keras.saving.register_keras_serializable(package="helpers")
 class StyleGAN(GAN):
-    """The GAN of notebook 08 with a StyleGenerator and style-mixing regularization: in
+    """The GAN of notebook 09 with a StyleGenerator and style-mixing regularization: in
     both phases, a share ``mixing_probability`` of the fakes is made from two codings,
     switched at a random crossover (1 to n_styles - 1)."""
 
@@ -227,7 +227,7 @@ class StyleGAN(GAN):
                 "mixing_probability": self.mixing_probability}
 
 
-# notebooks/13_stylegan.ipynb, cell 29
+# notebooks/14_stylegan.ipynb, cell 29
 @add_to_class(StyleGAN)
 def sample_codings(self, batch_size):
     n_styles = self.generator.n_styles
@@ -240,7 +240,7 @@ def sample_codings(self, batch_size):
     return self.generator.mix(first, second, ops.where(mixed, crossover, n_styles))
 
 
-# notebooks/13_stylegan.ipynb, cell 57
+# notebooks/14_stylegan.ipynb, cell 57
 def mean_w(generator, n=10_000, seed=0):
     """w-bar: the mean of the mapping network's outputs over ``n`` codings z ~ N(0, I)."""
     codings = keras.random.normal((n, generator.codings_size), seed=seed)

@@ -1,4 +1,4 @@
-"""Notebook 07, the variational autoencoder: the sampling layer
+"""Notebook 08, the variational autoencoder: the sampling layer
 (the reparameterization trick), the two loss terms and the ``keras.Model``
 subclass that trains with them.
 
@@ -21,7 +21,7 @@ from helpers.support.classes import add_to_class
 # Edit a cell in its notebook, then run `make sync`; do not edit below this line.
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 8
+# notebooks/08_variational_autoencoders.ipynb, cell 8
 @keras.saving.register_keras_serializable(package="helpers")
 class Sampling(keras.layers.Layer):
     """Draw codings from N(mean, exp(log_var)) with the reparameterization trick.
@@ -45,7 +45,7 @@ class Sampling(keras.layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 15
+# notebooks/08_variational_autoencoders.ipynb, cell 15
 def reconstruction_loss(images, reconstructions):
     """Squared error summed over the pixels of each image: one number per image."""
     errors = ops.reshape(ops.square(images - reconstructions), (ops.shape(images)[0], -1))
@@ -58,7 +58,7 @@ def latent_loss(codings_mean, codings_log_var):
                           - ops.square(codings_mean), axis=-1)
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 20
+# notebooks/08_variational_autoencoders.ipynb, cell 20
 @keras.saving.register_keras_serializable(package="helpers")
 class VAE(keras.Model):
     """Variational autoencoder: an encoder returning (mean, log_var, codings) and a decoder."""
@@ -79,7 +79,7 @@ class VAE(keras.Model):
         return list(self.trackers.values())  # so that fit resets them each epoch
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 22
+# notebooks/08_variational_autoencoders.ipynb, cell 22
 @add_to_class(VAE)
 def compute_losses(self, data, training):
     images, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -92,7 +92,7 @@ def compute_losses(self, data, training):
     return losses
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 24
+# notebooks/08_variational_autoencoders.ipynb, cell 24
 @add_to_class(VAE)
 def update_trackers(self, losses):
     for name, value in losses.items():
@@ -100,7 +100,7 @@ def update_trackers(self, losses):
     return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 26
+# notebooks/08_variational_autoencoders.ipynb, cell 26
 @add_to_class(VAE)
 def train_step(self, data):
     with tf.GradientTape() as tape:
@@ -110,13 +110,13 @@ def train_step(self, data):
     return self.update_trackers(losses)
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 28
+# notebooks/08_variational_autoencoders.ipynb, cell 28
 @add_to_class(VAE)
 def test_step(self, data):
     return self.update_trackers(self.compute_losses(data, training=False))
 
 
-# notebooks/07_variational_autoencoders.ipynb, cell 30
+# notebooks/08_variational_autoencoders.ipynb, cell 30
 @add_to_class(VAE)
 def get_config(self):
     return {**super(VAE, self).get_config(),  # works outside a class body too

@@ -1,4 +1,4 @@
-"""Tiny dense generator and discriminator with notebook 08's structure, for the GAN tests."""
+"""Tiny dense generator and discriminator with notebook 09's structure, for the GAN tests."""
 import keras
 
 CODINGS_SIZE = 8

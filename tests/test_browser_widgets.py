@@ -1,9 +1,9 @@
 """A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the three
 tests, headless Chromium through Playwright, a notebook run in the smoke preset
-with "Run All Cells" (its kernel shut down when the test ends). Notebook 07: the VAE's interpolation slider moved with the
-keyboard and the decoded image checked to change. Notebook 10: the conditional
+with "Run All Cells" (its kernel shut down when the test ends). Notebook 08: the VAE's interpolation slider moved with the
+keyboard and the decoded image checked to change. Notebook 11: the conditional
 GAN explorer's class picker clicked, then a latent slider moved, and the
-generated image checked to change each time. Notebook 13: the StyleGAN
+generated image checked to change each time. Notebook 14: the StyleGAN
 style-mixing widget's crossover slider moved and the mixed image checked to change.
 
 Each notebook trains its smoke models in the browser's kernel, into a models
@@ -30,7 +30,7 @@ from typing import NamedTuple
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "notebooks/07_variational_autoencoders.ipynb"
+NOTEBOOK = "notebooks/08_variational_autoencoders.ipynb"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -275,7 +275,7 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
           f"whole test {time.perf_counter() - started:.0f} s")
 
 
-CGAN_NOTEBOOK = "notebooks/10_conditional_gans.ipynb"
+CGAN_NOTEBOOK = "notebooks/11_conditional_gans.ipynb"
 CGAN_PICKER = ".cgan-class-picker"
 CGAN_SLIDER = ".cgan-latent-slider"
 CGAN_IMAGE = "img.cgan-image"
@@ -283,7 +283,7 @@ CGAN_IMAGE = "img.cgan-image"
 
 def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chromium, lab,
                                                                              tmp_path):
-    """Notebook 10 (smoke) in Lab: pick another class, then move a latent slider; the
+    """Notebook 11 (smoke) in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:
@@ -299,11 +299,11 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
         assert_changes_image(page, CGAN_IMAGE, lambda: press_right(page, slider, 5),
                              "the latent slider")
         assert readout(slider) > before, (before, readout(slider))
-    print(f"\nbrowser test (notebook 10): widget shown {ran:.0f} s after the start; whole test "
+    print(f"\nbrowser test (notebook 11): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")
 
 
-STYLEGAN_NOTEBOOK = "notebooks/13_stylegan.ipynb"
+STYLEGAN_NOTEBOOK = "notebooks/14_stylegan.ipynb"
 STYLEGAN_SLIDER = ".stylegan-crossover"
 STYLEGAN_PSI = ".stylegan-psi"
 STYLEGAN_IMAGE = "img.stylegan-mixed"
@@ -311,7 +311,7 @@ STYLEGAN_IMAGE = "img.stylegan-mixed"
 
 def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
                                                                           tmp_path):
-    """Notebook 13 (smoke) in Lab: move the style-mixing widget's crossover slider, then
+    """Notebook 14 (smoke) in Lab: move the style-mixing widget's crossover slider, then
     its truncation slider; the mixed image must change each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:
@@ -326,5 +326,5 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
         assert_changes_image(page, STYLEGAN_IMAGE,
                              lambda: press_right(page, psi, 10, key="ArrowLeft"), "psi")
         assert readout(psi) < 1.0, readout(psi)
-    print(f"\nbrowser test (notebook 13): widget shown {ran:.0f} s after the start; whole test "
+    print(f"\nbrowser test (notebook 14): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

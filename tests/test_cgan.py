@@ -1,4 +1,4 @@
-"""The conditional GAN of notebook 10 and its widget: each phase updates only its own
+"""The conditional GAN of notebook 11 and its widget: each phase updates only its own
 network and both networks receive the class, a safe-mode save/load round trip, the
 agreement measure, and the class-and-latent explorer driven headless."""
 import ipywidgets
@@ -184,7 +184,7 @@ def test_explorer_loads_the_saved_model_or_says_what_to_run(cgan, tmp_path, monk
     monkeypatch.setenv("NOTEBOOK_PRESET", "smoke")
     message = widgets.cgan_explorer()
     assert isinstance(message, ipywidgets.HTML)
-    assert "10_conditional_gans.ipynb" in message.value
+    assert "11_conditional_gans.ipynb" in message.value
     assert str(tmp_path / "models" / "smoke" / "cgan.keras") in message.value
 
 

@@ -51,6 +51,27 @@ FUNCTION_CASES = {
                                      * np.log((1 - a.mean(0)) / (1 - p))), "swapped"),
          (lambda a, p, w: ex.kl_sparsity_reference(a, p, w) / w, "weight is missing"),
          (lambda a, p, w: ex.kl_sparsity_reference(a, p, w) + 1, "differs from the NumPy")]),
+    "hamming_distances": (
+        ex.check_hamming_distances,
+        lambda q, c: np.bitwise_count(q[:, None] ^ c[None]).sum(-1),
+        [(lambda q, c: (q[:, None] ^ c[None]).astype(int).sum(-1), "count its 1-bits"),
+         (lambda q, c: (q[:, None] != c[None]).sum(-1), "differing bytes"),
+         (lambda q, c: 24 - np.bitwise_count(q[:, None] ^ c[None]).sum(-1), "bits that agree"),
+         (lambda q, c: np.bitwise_count(q[:, None] ^ c[None]).sum(-1).T, "shape (5, 3)"),
+         (lambda q, c: np.bitwise_count(q[:, None] ^ c[None]), "shape (3, 5, 3)"),
+         (lambda q, c: np.bitwise_count(q[:, None] & c[None]).sum(-1), "differs from the NumPy")]),
+    "hamming_distances_unpacked": (  # another right answer: unpack, then compare bits
+        ex.check_hamming_distances,
+        lambda q, c: (np.unpackbits(q, axis=1)[:, None] != np.unpackbits(c, axis=1)[None]).sum(-1),
+        [(lambda q, c: (np.unpackbits(q, axis=1)[:, None]
+                        != np.unpackbits(c, axis=1)[None]).mean(-1), "differs from the NumPy")]),
+    "precision_at_k": (
+        ex.check_precision_at_k, lambda n, q: (n == q[:, None]).mean(1),
+        [(lambda n, q: (n == q[:, None]).sum(1), "divide by k"),
+         (lambda n, q: (n == q[:, None]).mean(), "has shape ()"),
+         (lambda n, q: (n == q[None, :]).mean(1), "compared with the wrong query"),
+         (lambda n, q: (n == q[:, None]).mean(0)[:len(q)], "differs from the NumPy"),
+         (lambda n, q: (n != q[:, None]).mean(1), "differs from the NumPy")]),
     "sampling": (
         ex.check_sampling, lambda m, g, e: m + ops.exp(g / 2) * e,
         [(lambda m, g, e: m + np.exp(g) * e, "exp(log_var / 2)"),

@@ -1,4 +1,4 @@
-"""The GAN of notebook 08: each training phase updates only its own network, a
+"""The GAN of notebook 09: each training phase updates only its own network, a
 safe-mode save/load round trip, and the sample-grid callback."""
 import keras
 import matplotlib.pyplot as plt

@@ -159,7 +159,7 @@ def conditional_networks(n_classes=10):
     images, classes = keras.Input((28, 28)), keras.Input((n_classes,))
     hidden = keras.layers.Dense(16, activation="selu")(
         keras.layers.Concatenate()([keras.layers.Flatten()(images), classes]))
-    logit = keras.layers.Dense(1)(hidden)  # logits, as in notebook 10
+    logit = keras.layers.Dense(1)(hidden)  # logits, as in notebook 11
     return generator, keras.Model([images, classes], logit, name="discriminator")
 
 

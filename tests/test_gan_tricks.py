@@ -1,4 +1,4 @@
-"""The remedies of notebook 11: the replay buffer, minibatch discrimination and the
+"""The remedies of notebook 12: the replay buffer, minibatch discrimination and the
 gradient penalty, checked against direct computations, and the two GAN subclasses
 trained for a step and reloaded in safe mode."""
 import keras

@@ -114,7 +114,7 @@ def test_tied_autoencoder_trains_one_kernel_per_pair():
                                rtol=1e-5, atol=1e-6)
 
 
-# The progressive-growing GAN's layers (notebook 12): NumPy references, the run-time
+# The progressive-growing GAN's layers (notebook 13): NumPy references, the run-time
 # scale of the equalized layers, shapes, and a safe-mode round trip of each.
 
 def _leaky_relu(values, slope=0.2):

@@ -228,7 +228,7 @@ def test_reference_distances_are_computed_once_per_classifier_and_data(classifie
 
 def test_a_notebook_training_subset_does_not_change_the_real_images_compared_with(
         classifier, data, capsys):
-    """Notebook 11 trains on 11,000 images, notebook 12 on 16,000: their distances must
+    """Notebook 12 trains on 11,000 images, notebook 13 on 16,000: their distances must
     still be measured against the metric's own real images, or they do not compare."""
     from helpers.evaluation import metric_data
 

@@ -53,10 +53,10 @@ def _edit_saved_cell(notebook: Path, old: str, new: str) -> None:
 def test_an_edited_cell_makes_its_module_stale_until_synced(copy, monkeypatch):
     notebooks, package = copy
     monkeypatch.setattr(sync, "ROOT", notebooks.parent)
-    _edit_saved_cell(notebooks / "07_variational_autoencoders.ipynb",
+    _edit_saved_cell(notebooks / "08_variational_autoencoders.ipynb",
                      "def latent_loss(", "# an edit\ndef latent_loss(")
     problems = sync.sync(write=False, package=package, notebooks=notebooks)
-    assert problems == ["helpers/vae.py is out of date with 07_variational_autoencoders "
+    assert problems == ["helpers/vae.py is out of date with 08_variational_autoencoders "
                         "(run `make sync`)"]
     assert "# an edit" not in (package / "vae.py").read_text()
     assert sync.sync(write=True, package=package, notebooks=notebooks) == []

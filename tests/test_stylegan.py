@@ -1,4 +1,4 @@
-"""The StyleGAN of notebook 13 and its widget, with a tiny model: per-style codings and
+"""The StyleGAN of notebook 14 and its widget, with a tiny model: per-style codings and
 mixing, fixed noise, the style-mixing sampler, each phase updating only its network,
 a safe-mode save/load round trip, and the style-mixing widget driven headless."""
 import ipywidgets
@@ -189,5 +189,5 @@ def test_widget_loads_the_saved_model_or_says_what_to_run(stylegan, tmp_path, mo
     monkeypatch.setenv("NOTEBOOK_PRESET", "smoke")
     message = widgets.style_mixing_widget()
     assert isinstance(message, ipywidgets.HTML)
-    assert "13_stylegan.ipynb" in message.value
+    assert "14_stylegan.ipynb" in message.value
     assert str(tmp_path / "models" / "smoke" / "stylegan.keras") in message.value

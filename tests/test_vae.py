@@ -1,4 +1,4 @@
-"""The VAE of notebook 07: sampling layer, both loss terms against NumPy,
+"""The VAE of notebook 08: sampling layer, both loss terms against NumPy,
 training steps, and a safe-mode save/load round trip."""
 import keras
 import numpy as np

@@ -93,7 +93,7 @@ def test_without_a_trained_model_the_widgets_say_what_to_run(tmp_path, monkeypat
     for make in (widgets.interpolation_widget, widgets.latent_explorer):
         message = make()
         assert isinstance(message, ipywidgets.HTML)
-        assert "07_variational_autoencoders.ipynb" in message.value
+        assert "08_variational_autoencoders.ipynb" in message.value
         assert str(tmp_path / "smoke" / "vae.keras") in message.value
     message = widgets.latent_explorer(tmp_path / "elsewhere.keras")
     assert "elsewhere.keras" in message.value

@@ -7,7 +7,8 @@ over several rounds and compared with the median; only ratios measured in
 the same run mean anything. It answers the questions the presets depend on:
 how much a larger batch helps, whether XLA (``jit_compile``) does, how
 quickly the widgets redraw, and how much faster a GAN trains with its two
-phases in a ``train_step`` than in the book's ``train_on_batch`` loop. The
+phases in a ``train_step`` than in the book's ``train_on_batch`` loop, and how
+notebook 07's Hamming searches compare with exact search on floats. The
 models are the notebooks' own: the cell tagged ``bench:<name>`` is run and its
 ``<name>`` variable used (for the GANs, the cells tagged ``bench:gan`` and
 ``bench:dcgan`` define ``generator``, ``discriminator`` and ``codings_size``).
@@ -91,8 +92,8 @@ def widget_latencies(images, labels) -> dict[str, float]:
 # --- GANs: the book's two-phase train_on_batch loop against a train_step model ---
 
 GAN_NOTEBOOKS = {  # label -> (notebook, tag, preset key giving the notebook's batch size)
-    "dense GAN (notebook 08)": ("08_generative_adversarial_networks", "gan", "gan"),
-    "DCGAN (notebook 09)": ("09_deep_convolutional_gans", "dcgan", "dcgan"),
+    "dense GAN (notebook 09)": ("09_generative_adversarial_networks", "gan", "gan"),
+    "DCGAN (notebook 10)": ("10_deep_convolutional_gans", "dcgan", "dcgan"),
 }
 GAN_STEPS = {"gan": 300, "dcgan": 30}  # step pairs timed per way and round
 GAN_WAYS = ("train_on_batch loop", "train_step + fit", "train_step + fit, XLA")
@@ -256,7 +257,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["autoencoders", "gans", "pause", "threads"],
+    parser.add_argument("--only", choices=["autoencoders", "gans", "pause", "threads", "search"],
                         help="run one part of the benchmark")
     args = parser.parse_args()
     helpers.set_seeds()
@@ -269,6 +270,8 @@ def main() -> None:
         epoch_pause_comparison(helpers.load_fashion_mnist(train_size=20_000).X_train, args.rounds)
     if args.only in (None, "threads"):
         thread_limit_comparison(args.rounds)
+    if args.only in (None, "search"):
+        search_comparison(args.rounds)
 
 
 def autoencoder_comparison(data, args) -> None:
@@ -312,8 +315,8 @@ class FirstStepTimer(keras.callbacks.Callback):
 
 
 def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
-    """notebook 09's DCGAN for a few epochs, tf.data autotuning on and off in alternation."""
-    namespace = notebook_cells("09_deep_convolutional_gans", "dcgan")
+    """notebook 10's DCGAN for a few epochs, tf.data autotuning on and off in alternation."""
+    namespace = notebook_cells("10_deep_convolutional_gans", "dcgan")
     if namespace is None:
         print("\nEpoch-start pause: skipped: no cell tagged bench:dcgan")
         return
@@ -338,7 +341,7 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
             first[way].extend(timer.first[1:])  # epoch 1's first step also traces
             rest[way].extend(timer.rest)
         print(f"epoch-start pause: round {round_index + 1}/{rounds} done", flush=True)
-    print(f"\nEpoch-start pause: notebook 09's DCGAN, {len(shaped):,} images, {epochs} epochs "
+    print(f"\nEpoch-start pause: notebook 10's DCGAN, {len(shaped):,} images, {epochs} epochs "
           f"at batch 64, {rounds} rounds")
     for way in ways:
         print(f"  {way:<32} first step of epochs 2-{epochs}: median "
@@ -349,7 +352,7 @@ def epoch_pause_comparison(images, rounds: int, epochs: int = 3) -> None:
     print(f"  {'fit time, autotuning on / off':<32} {on / off:.2f}x")
 
 
-PAIR = ("notebooks/05_denoising_autoencoders.ipynb", "notebooks/09_deep_convolutional_gans.ipynb")
+PAIR = ("notebooks/05_denoising_autoencoders.ipynb", "notebooks/10_deep_convolutional_gans.ipynb")
 
 
 def thread_limit_comparison(rounds: int) -> None:
@@ -384,6 +387,44 @@ def thread_limit_comparison(rounds: int) -> None:
               f"({', '.join(f'{v:.1f}' for v in values)})")
     limited, default = (statistics.median(values) for values in seconds.values())
     print(f"  {'default / limited':<34} {default / limited:.2f}x")
+
+
+def search_comparison(rounds: int, n_bits: int = 16, k: int = 10) -> None:
+    """Notebook 07's searches: 10,000 test queries over the 60,000 other images, by
+    Hamming distance on packed n_bits codes and exactly on n_bits float vectors (the
+    first principal components stand in for the autoencoder's codings: the cost of a
+    search does not depend on what the numbers mean)."""
+    from sklearn.decomposition import PCA
+    from sklearn.neighbors import NearestNeighbors
+
+    from helpers.evaluation.retrieval import (HammingIndex, float_search, hamming_search,
+                                              pack_codes)
+
+    data = helpers.load_fashion_mnist()
+    collection = np.concatenate([data.X_train, data.X_valid]).reshape(-1, 28 * 28)
+    queries = data.X_test.reshape(-1, 28 * 28)
+    pca = PCA(n_components=n_bits, random_state=helpers.SEED).fit(collection)
+    vectors, query_vectors = pca.transform(collection), pca.transform(queries)
+    codes, query_codes = pack_codes(vectors > 0), pack_codes(query_vectors > 0)
+    tree = NearestNeighbors(n_neighbors=k).fit(vectors)
+    index = HammingIndex(codes)
+    ways = {f"scikit-learn, {n_bits} floats": lambda: tree.kneighbors(query_vectors),
+            f"exact NumPy, {n_bits} floats": lambda: float_search(query_vectors, vectors, k),
+            f"Hamming scan, {n_bits}-bit codes": lambda: hamming_search(query_codes, codes, k),
+            f"Hamming lookup, {n_bits}-bit codes": lambda: index.search(query_codes, k)}
+    seconds: dict[str, list[float]] = {way: [] for way in ways}
+    for _ in range(rounds):
+        for way, search in ways.items():
+            start = time.perf_counter()
+            search()
+            seconds[way].append(time.perf_counter() - start)
+    print(f"\nSearch: {len(queries):,} queries over {len(collection):,} images, k = {k}, "
+          f"{rounds} rounds (median):")
+    reference = statistics.median(next(iter(seconds.values())))
+    for way, values in seconds.items():
+        median = statistics.median(values)
+        print(f"  {way:<32} {len(queries) / median:>9,.0f} queries/s  "
+              f"{reference / median:6.2f}x scikit-learn's")
 
 
 if __name__ == "__main__":

@@ -36,12 +36,12 @@ GENERATED_NOTE = "# Edit a cell in its notebook, then run `make sync`; do not ed
 # Lesson module -> the notebooks whose #@save cells it holds, in order.
 MODULES = {
     "autoencoders": ("02_stacked_autoencoders", "06_sparse_autoencoders"),
-    "vae": ("07_variational_autoencoders",),
-    "gan": ("08_generative_adversarial_networks",),
-    "cgan": ("10_conditional_gans",),
-    "gan_training": ("11_gan_training_difficulties",),
-    "progan": ("12_progressive_gans",),
-    "stylegan": ("13_stylegan",),
+    "vae": ("08_variational_autoencoders",),
+    "gan": ("09_generative_adversarial_networks",),
+    "cgan": ("11_conditional_gans",),
+    "gan_training": ("12_gan_training_difficulties",),
+    "progan": ("13_progressive_gans",),
+    "stylegan": ("14_stylegan",),
 }
 
 
@@ -51,7 +51,7 @@ class SyncError(RuntimeError):
 
 @dataclass(frozen=True)
 class SavedCell:
-    notebook: str   # file name, e.g. "07_variational_autoencoders.ipynb"
+    notebook: str   # file name, e.g. "08_variational_autoencoders.ipynb"
     number: int     # 1-based position among the notebook's cells, as counted in JupyterLab
     code: str       # the cell without its #@save line
 

@@ -82,7 +82,7 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
 
     Trains when no cached model exists or ``retrain`` is true; prints the test
     accuracy either way. Every GAN notebook shares it, so ``$NOTEBOOK_RETRAIN``
-    alone does not retrain it: notebook 08, which introduces it, passes
+    alone does not retrain it: notebook 09, which introduces it, passes
     ``retrain=helpers.retrain_requested()``. ``data`` defaults to Fashion-MNIST
     with the preset's training subset.
 
@@ -96,7 +96,7 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     data = metric_data(data, preset)
     if path.is_file() and not retrain:
         classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
-        how = (f"loaded from {shown_path(path)} (notebook 08 trains it again when "
+        how = (f"loaded from {shown_path(path)} (notebook 09 trains it again when "
                f"{RETRAIN_VARIABLE}=1)")
     else:
         train_images = data.X_train[:settings.train_size]

@@ -1,4 +1,4 @@
-"""Checks for the autoencoder exercises (notebook 14): PCA and the linear autoencoder,
+"""Checks for the autoencoder exercises (notebook 15): PCA and the linear autoencoder,
 tied weights, convolutional and recurrent shapes, denoising, sparsity, the VAE.
 
 Usage: ``from helpers import exercises as ex; ex.check_sampling(sample_codings)``
@@ -18,7 +18,8 @@ __all__ = [
     "dense_transpose_reference", "check_dense_transpose", "check_transposed_output_size",
     "check_conv_decoder", "check_lstm_parameter_count",
     "check_recurrent_encoder", "add_gaussian_noise", "check_denoiser", "kl_sparsity_reference",
-    "check_kl_sparsity_loss", "check_sampling", "latent_loss_reference", "check_latent_loss",
+    "check_kl_sparsity_loss", "hamming_reference", "check_hamming_distances",
+    "check_precision_at_k", "check_sampling", "latent_loss_reference", "check_latent_loss",
     "check_interpolation", "TRANSPOSED_CASES", "LSTM_CASES",
 ]
 
@@ -236,7 +237,56 @@ def check_kl_sparsity_loss(function: Any) -> str:
     return f"loss {float(expected):.5f} on a (16, 6) batch of activations"
 
 
-# --- 07: variational autoencoders ------------------------------------------------------
+# --- 07: semantic hashing --------------------------------------------------------------
+
+def hamming_reference(query_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Hamming distances (n_queries, n_items) between packed uint8 codes, bit by bit."""
+    query_bits = np.unpackbits(query_codes, axis=1).astype(bool)
+    bits = np.unpackbits(codes, axis=1).astype(bool)
+    return (query_bits[:, None, :] != bits[None, :, :]).sum(axis=-1)
+
+
+@check
+def check_hamming_distances(function: Any) -> str:
+    """``function(query_codes, codes)`` -> (n_queries, n_items) counts of differing bits,
+    for codes packed eight bits to a byte (uint8, shape (n, n_bytes))."""
+    rng = np.random.default_rng(14)
+    query_codes = rng.integers(0, 256, (3, 3), dtype=np.uint8)  # three 24-bit codes
+    codes = rng.integers(0, 256, (5, 3), dtype=np.uint8)
+    codes[0] = query_codes[0]            # an exact match: distance 0
+    codes[1] = ~query_codes[1]           # every bit differs: distance 24
+    expected = hamming_reference(query_codes, codes)
+    xor = query_codes[:, None, :] ^ codes[None, :, :]
+    compare("the distances", call(function, query_codes.copy(), codes.copy()), expected, hints={
+        "the XOR's byte values were added up; count its 1-bits instead "
+        "(np.bitwise_count, or np.unpackbits then a sum)": xor.astype(np.int64).sum(axis=-1),
+        "differing bytes were counted, not differing bits": (xor != 0).sum(axis=-1),
+        "the bits that agree were counted, not the ones that differ": 24 - expected})
+    return "distances between 24-bit codes, from 0 (same code) to 24 (every bit flipped)"
+
+
+@check
+def check_precision_at_k(function: Any) -> str:
+    """``function(neighbour_labels, query_labels)`` -> (n_queries,) share of each query's
+    neighbours that have its label."""
+    rng = np.random.default_rng(15)
+    for n_queries, k in ((5, 5), (4, 6)):  # the square case first: it names a wrong broadcast
+        query_labels = rng.integers(0, 3, n_queries)
+        neighbour_labels = rng.integers(0, 3, (n_queries, k))
+        neighbour_labels[0] = query_labels[0]  # one query with every neighbour right
+        matches = neighbour_labels == query_labels[:, None]
+        hints = {"the matches were counted; divide by k for a share": matches.sum(axis=1)}
+        if n_queries == k:
+            hints["each neighbour was compared with the wrong query: make the query labels "
+                  "a column, query_labels[:, None]"] = (
+                neighbour_labels == query_labels[None, :]).mean(axis=1)
+        compare(f"the precisions ({n_queries} queries, k = {k})",
+                call(function, neighbour_labels.copy(), query_labels.copy()),
+                matches.mean(axis=1), hints=hints)
+    return "one precision per query, the share of its k neighbours in its class"
+
+
+# --- 08: variational autoencoders ------------------------------------------------------
 
 @check
 def check_sampling(function: Any) -> str:
@@ -280,4 +330,4 @@ def check_interpolation(function: Any) -> str:
     return "7 evenly spaced codings from start to end, both included"
 
 
-# --- 08: generative adversarial networks -----------------------------------------------
+# --- 09: generative adversarial networks -----------------------------------------------

@@ -1,4 +1,4 @@
-"""Checks for the GAN exercises (notebook 15): the two training phases, DCGAN shapes,
+"""Checks for the GAN exercises (notebook 16): the two training phases, DCGAN shapes,
 conditional inputs, class entropy, the gradient penalty, ProGAN's and StyleGAN's layers.
 
 Usage: ``from helpers import exercises as ex; ex.check_adain(adain)``
@@ -87,7 +87,7 @@ def check_generator_loss(function: Any) -> str:
     return f"the non-saturating loss, {expected:.4f} on 8 probabilities"
 
 
-# --- 09: deep convolutional GANs -------------------------------------------------------
+# --- 10: deep convolutional GANs -------------------------------------------------------
 
 @check
 def check_dcgan_generator(generator: Any, codings_size: int = 100) -> str:
@@ -140,7 +140,7 @@ def check_dcgan_discriminator(discriminator: Any) -> str:
     return "strided convolutions, leaky ReLU, no pooling, one probability per image"
 
 
-# --- 10: conditional GANs --------------------------------------------------------------
+# --- 11: conditional GANs --------------------------------------------------------------
 
 @check
 def check_conditional_inputs(function: Any) -> str:
@@ -175,7 +175,7 @@ def check_mismatched_labels(function: Any) -> str:
     return "every label changed, each other class drawn about equally often"
 
 
-# --- 11: the difficulties of training GANs ---------------------------------------------
+# --- 12: the difficulties of training GANs ---------------------------------------------
 
 def class_entropy_reference(classes, n_classes=10):
     shares = np.bincount(np.asarray(classes), minlength=n_classes) / len(classes)
@@ -238,7 +238,7 @@ def check_alternating_steps(function: Any) -> str:
             f"{np.hypot(*expected):.2f} from the equilibrium, against {np.hypot(1, 1):.2f} at the start")
 
 
-# --- 12: progressive growing of GANs ---------------------------------------------------
+# --- 13: progressive growing of GANs ---------------------------------------------------
 
 def minibatch_stddev_reference(features, epsilon=1e-8):
     stddevs = np.sqrt(np.mean((features - features.mean(axis=0)) ** 2, axis=0) + epsilon)
@@ -309,7 +309,7 @@ def check_fade_in(function: Any) -> str:
     return "alpha = 0.3 blends 30 % of the new 8x8 output with 70 % of the up-sampled 4x4 one"
 
 
-# --- 13: StyleGAN ----------------------------------------------------------------------
+# --- 14: StyleGAN ----------------------------------------------------------------------
 
 def adain_reference(features, style_scale, style_bias, epsilon=1e-8):
     mean = features.mean(axis=(1, 2), keepdims=True)

@@ -6,7 +6,7 @@ default), a background thread re-tunes the pipeline, and destroying the last
 epoch's iterator waits for that thread: the main thread sits in the
 iterator's destructor while the CPU is idle (seen with py-spy and gdb). Many
 epochs then start with a pause that grows with the epoch's length (from a
-few seconds to tens of seconds in notebook 09's DCGAN epochs).
+few seconds to tens of seconds in notebook 10's DCGAN epochs).
 Autotuning buys nothing here (the pipeline only gathers batches from an array
 in memory; steps took the same time with it off), so it is turned off for the
 pipelines Keras builds from arrays. Keras has no public switch for that, so

@@ -89,6 +89,22 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # The book's batch size: the KL loss's effective weight is beta / batch_size.
         "batch_size": (32, 32, 32),
     },
+    # Notebook 07: semantic hashing. The collection searched is the training and validation
+    # images; the queries are the first n_queries test images.
+    "hashing": {
+        "train_size": (5_000, None, None),
+        "epochs": (10, 15, 30),
+        "batch_size": (128, 128, 128),
+        "n_queries": (1_000, 10_000, 10_000),
+        "code_sizes": ((16, 32), (16, 32), (16, 32, 64)),  # the hashing autoencoders trained
+        # Share of the 16-bit hashing codings within 0.1 of 0 or 1 must exceed this.
+        "min_near_binary": (0.6, 0.85, 0.85),
+        # The hashing codes' precision@10 must beat PCA-sign and random projections with the
+        # same bits by this much (smoke trains for seconds: there only a collapse fails).
+        "min_gain_over_baselines": (-0.2, 0.03, 0.03),
+        # ... and longer codes must at least match PCA-sign (default measured +0.02 at 32 bits).
+        "min_gain_longer_codes": (-0.2, 0.0, 0.0),
+    },
     "vae": {
         "train_size": (5_000, None, None),
         "epochs": (3, 25, 25),
@@ -101,7 +117,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # Reconstruction MSE (sampled codings) at most this many times PCA's with 10 components.
         "max_ratio_to_pca": (2.5, 1.0, 1.0),
     },
-    # The dense GAN of notebook 08: the book trains 50 epochs at batch 32 with RMSprop.
+    # The dense GAN of notebook 09: the book trains 50 epochs at batch 32 with RMSprop.
     "gan": {
         "train_size": (2_000, None, None),
         "epochs": (2, 15, 50),
@@ -111,7 +127,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # (default measured 0.68; 0.97 when the discriminator never learns).
         "max_ratio_to_untrained": (1.1, 0.85, 0.85),
     },
-    # The conditional GAN of notebook 10 (notebook 09's DCGAN + one-hot class, projection
+    # The conditional GAN of notebook 11 (notebook 10's DCGAN + one-hot class, projection
     # discriminator, mismatched pairs, RMSprop 2e-3).
     "cgan": {
         "train_size": (6_000, None, None),
@@ -124,14 +140,14 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # Fréchet distance at most this times an untrained generator's.
         "max_ratio_to_untrained": (1.0, 0.1, 0.1),
     },
-    # The exercise notebooks 14 and 15 (and their solutions): the few trainings they do.
+    # The exercise notebooks 15 and 16 (and their solutions): the few trainings they do.
     "exercises": {
         "linear_steps": (1_000, 1_000, 1_000),  # full-batch steps of the linear autoencoder (01)
         "train_size": (3_000, 20_000, None),   # the denoising exercise
         "epochs": (3, 5, 10),
         "batch_size": (64, 64, 32),
     },
-    # The DCGAN of notebook 09 (the book's generator, half the book's discriminator, learning
+    # The DCGAN of notebook 10 (the book's generator, half the book's discriminator, learning
     # rates decayed to 0 over `epochs`): the book trains 50 epochs at batch 32.
     "dcgan": {
         "train_size": (2_000, None, None),
@@ -139,12 +155,12 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "batch_size": (64, 64, 32),
         "sample_every": (1, 2, 10),
         # The DCGAN's Fréchet distance must be below this times an untrained generator's
-        # (default measured 0.022), and below this times the dense GAN's of notebook 08
+        # (default measured 0.022), and below this times the dense GAN's of notebook 09
         # (default 0.057; smoke trains both for seconds, so there only the first check bites).
         "max_ratio_to_untrained": (0.9, 0.1, 0.1),
         "max_ratio_to_dense": (2.0, 0.3, 0.3),
     },
-    # Notebook 12: progressive growing GAN, 7x7 -> 14x14 -> 28x28 (equalized layers, pixel
+    # Notebook 13: progressive growing GAN, 7x7 -> 14x14 -> 28x28 (equalized layers, pixel
     # norm, minibatch std-dev, fade-in over the first fade_share of each growth stage).
     "progan": {
         "train_size": (2_048, 16_000, None),
@@ -153,13 +169,13 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "stage_epochs": ((1, 1, 1), (1, 2, 3), (10, 10, 20)),  # at 7x7, 14x14, 28x28
         "fade_share": (0.5, 0.5, 0.5),
         # Fréchet distance at most this times an untrained generator's, and this times the
-        # DCGAN's of notebook 09 (smoke trains both for seconds: there the checks are loose).
+        # DCGAN's of notebook 10 (smoke trains both for seconds: there the checks are loose).
         # Default measured 0.16 and 3.1: the grown GAN trains on a third of the DCGAN's
         # images, so it may stay a few times further from real images, not ten.
         "max_ratio_to_untrained": (0.9, 0.3, 0.2),
         "max_ratio_to_dcgan": (2.0, 5.0, 1.0),
     },
-    # Notebook 11: many short runs of notebook 08's dense GAN, every one with the same budget
+    # Notebook 12: many short runs of notebook 09's dense GAN, every one with the same budget
     # (epochs x train_size images in batches of batch_size).
     "gan_difficulties": {
         "train_size": (4_000, 11_000, None),
@@ -179,7 +195,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # dimensions failed it for one seed of two).
         "max_ratio_to_untrained": (1.5, 0.9, 0.9),
     },
-    # Notebook 13: StyleGAN (mapping network, AdaIN styles, noise, style mixing) with notebook
+    # Notebook 14: StyleGAN (mapping network, AdaIN styles, noise, style mixing) with notebook
     # 09's discriminator plus a minibatch std-dev layer.
     "stylegan": {
         "train_size": (2_000, None, None),

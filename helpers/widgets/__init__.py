@@ -1,5 +1,5 @@
-"""Interactive views (ipywidgets) of the trained VAE (notebook 07), conditional GAN
-(notebook 10) and StyleGAN (notebook 13), built by functions so that tests can
+"""Interactive views (ipywidgets) of the trained VAE (notebook 08), conditional GAN
+(notebook 11) and StyleGAN (notebook 14), built by functions so that tests can
 drive them without a browser.
 
 Each function takes the model itself or the path of its ``.keras`` file

@@ -1,4 +1,4 @@
-"""An explorer of notebook 10's conditional GAN: pick a class, move through latent
+"""An explorer of notebook 11's conditional GAN: pick a class, move through latent
 space along two directions, and see the same coding rendered as every class.
 
 Usage: ``helpers.widgets.cgan_explorer(helpers.model_path(settings, "cgan"))``
@@ -15,7 +15,7 @@ import numpy as np
 from helpers.support.data import CLASS_NAMES
 from helpers.widgets.common import ShortRepr, TrainedModel, image_widget, labelled, to_png
 
-CGAN_MODEL = TrainedModel("cgan.keras", "conditional GAN", "notebooks/10_conditional_gans.ipynb",
+CGAN_MODEL = TrainedModel("cgan.keras", "conditional GAN", "notebooks/11_conditional_gans.ipynb",
                           'helpers.fit_or_load(cgan, settings, "cgan", ...)',
                           "Train the conditional GAN")
 
@@ -86,7 +86,7 @@ class ConditionalGANExplorer(ShortRepr, widgets.VBox):
 def cgan_explorer(model: keras.Model | str | Path | None = None,
                   class_names: Sequence[str] = CLASS_NAMES, limit: float = 3.0,
                   seed: int = 0) -> widgets.Widget:
-    """A class picker and two latent sliders over the conditional GAN of notebook 10.
+    """A class picker and two latent sliders over the conditional GAN of notebook 11.
 
     ``model`` is the ``ConditionalGAN`` or the path of its ``.keras`` file (default:
     the current preset's ``models/<preset>/cgan.keras``).

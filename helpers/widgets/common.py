@@ -4,7 +4,7 @@ one-line plain-text form.
 
 Usage::
 
-    VAE_MODEL = TrainedModel("vae.keras", "VAE", "notebooks/07_variational_autoencoders.ipynb",
+    VAE_MODEL = TrainedModel("vae.keras", "VAE", "notebooks/08_variational_autoencoders.ipynb",
                              'helpers.save_model(vae, settings, "vae")', "Train the VAE")
     vae = VAE_MODEL.load(model)  # None when the file is missing
 """

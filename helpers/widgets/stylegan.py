@@ -1,4 +1,4 @@
-"""Style mixing with notebook 13's StyleGAN: two seeds pick two codings, a crossover
+"""Style mixing with notebook 14's StyleGAN: two seeds pick two codings, a crossover
 slider says which style inputs come from each, and a truncation slider (psi) pulls
 every w toward the mean w.
 
@@ -15,7 +15,7 @@ import numpy as np
 from helpers.stylegan import mean_w, truncated_images
 from helpers.widgets.common import ShortRepr, TrainedModel, image_widget, labelled, to_png
 
-STYLEGAN_MODEL = TrainedModel("stylegan.keras", "StyleGAN", "notebooks/13_stylegan.ipynb",
+STYLEGAN_MODEL = TrainedModel("stylegan.keras", "StyleGAN", "notebooks/14_stylegan.ipynb",
                               'helpers.fit_or_load(stylegan, settings, "stylegan", ...)',
                               "Train the StyleGAN")
 
@@ -93,7 +93,7 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
 def style_mixing_widget(model: keras.Model | str | Path | None = None, seeds=(0, 1),
                         crossover: int | None = None, psi: float = 1.0) -> widgets.Widget:
     """Seed pickers for two codings, a crossover slider and a truncation (psi) slider
-    over the StyleGAN of notebook 13.
+    over the StyleGAN of notebook 14.
 
     ``model`` is the ``StyleGAN`` or the path of its ``.keras`` file (default: the
     current preset's ``models/<preset>/stylegan.keras``).

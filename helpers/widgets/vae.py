@@ -1,4 +1,4 @@
-"""Two views of notebook 07's trained VAE: a semantic interpolation between two
+"""Two views of notebook 08's trained VAE: a semantic interpolation between two
 chosen images (with the pixel blend beside it), and one slider per coding dimension.
 
 Usage::
@@ -18,7 +18,7 @@ import numpy as np
 from helpers.support.data import CLASS_NAMES, load_fashion_mnist
 from helpers.widgets.common import ShortRepr, TrainedModel, image_widget, labelled, to_png
 
-VAE_MODEL = TrainedModel("vae.keras", "VAE", "notebooks/07_variational_autoencoders.ipynb",
+VAE_MODEL = TrainedModel("vae.keras", "VAE", "notebooks/08_variational_autoencoders.ipynb",
                          'helpers.save_model(vae, settings, "vae")', "Train the VAE")
 
 

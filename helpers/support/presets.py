@@ -199,7 +199,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     # 09's discriminator plus a minibatch std-dev layer.
     "stylegan": {
         "train_size": (2_000, None, None),
-        "epochs": (1, 2, 50),
+        "epochs": (1, 3, 50),
         "batch_size": (64, 64, 32),
         "codings_size": (32, 64, 256),
         "w_size": (32, 64, 256),

@@ -1,10 +1,12 @@
 """Semantic-hashing search: packing, Hamming distances and searches against slow references."""
+import re
+
 import numpy as np
 import pytest
 
 from helpers.evaluation.retrieval import (HammingIndex, float_search, hamming_distances,
-                                          hamming_search,
-                                          pack_codes, precision_at_k, unpack_codes)
+                                          hamming_search, pack_codes, precision_at_k,
+                                          unpack_codes)
 
 
 def random_bits(n, n_bits, seed=0):
@@ -89,7 +91,7 @@ def test_precision_at_k():
     (np.array([["a", "b"]]), TypeError, "dtype"),
 ])
 def test_pack_codes_rejects_bad_input(bits, error, words):
-    with pytest.raises(error, match=__import__("re").escape(words)):
+    with pytest.raises(error, match=re.escape(words)):
         pack_codes(bits)
 
 

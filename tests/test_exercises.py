@@ -36,21 +36,38 @@ def expect(result, status, *fragments):
         assert fragment in result.message, result.message
 
 
+def kl_sparsity_ops(activations, target, weight):
+    """The right answer to the KL sparsity task, in keras.ops (it must run inside fit)."""
+    q = ops.clip(ops.mean(activations, axis=0), 1e-7, 1 - 1e-7)
+    p = target
+    return weight * ops.sum(p * ops.log(p / q) + (1 - p) * ops.log((1 - p) / (1 - q)))
+
+
+def favour_next_class(labels, n_classes, seed):
+    """Wrong labels with a bias: a third of the time the next class, else any other one."""
+    rng = np.random.default_rng(seed)
+    anything = (labels + rng.integers(1, n_classes, len(labels))) % n_classes
+    return np.where(rng.random(len(labels)) < 1 / 3, (labels + 1) % n_classes, anything)
+
+
 # Function checks: (check, right answer, [(wrong answer, words its message must contain)]).
 FUNCTION_CASES = {
     "transposed_output_size": (
         ex.check_transposed_output_size, transposed_output_size,
         [(lambda h, k, s, p: h * s, "Keras gives"),
-         (lambda h, k, s, p: (h - 1) * s + k, "padding='same'")]),
+         (lambda h, k, s, p: (h - 1) * s + k, "padding='same'"),
+         (lambda h, k, s, p: h * s if p == "same" else (h - 1) * s + k, "max(k, s)")]),
     "lstm_parameter_count": (
         ex.check_lstm_parameter_count, lambda d, u: 4 * (d * u + u * u + u),
         [(lambda d, u: d * u + u * u + u, "Keras counts")]),
     "kl_sparsity_loss": (
-        ex.check_kl_sparsity_loss, ex.kl_sparsity_reference,
+        ex.check_kl_sparsity_loss, kl_sparsity_ops,
         [(lambda a, p, w: w * np.sum(a.mean(0) * np.log(a.mean(0) / p) + (1 - a.mean(0))
                                      * np.log((1 - a.mean(0)) / (1 - p))), "swapped"),
          (lambda a, p, w: ex.kl_sparsity_reference(a, p, w) / w, "weight is missing"),
-         (lambda a, p, w: ex.kl_sparsity_reference(a, p, w) + 1, "differs from the NumPy")]),
+         (lambda a, p, w: ex.kl_sparsity_reference(a, p, w) + 1, "differs from the NumPy"),
+         # Right on NumPy arrays, but NumPy cannot run inside fit's graph.
+         (lambda a, p, w: ex.kl_sparsity_reference(np.asarray(a), p, w), "inside fit")]),
     "hamming_distances": (
         ex.check_hamming_distances,
         lambda q, c: np.bitwise_count(q[:, None] ^ c[None]).sum(-1),
@@ -89,11 +106,15 @@ FUNCTION_CASES = {
     "conditional_inputs": (
         ex.check_conditional_inputs, lambda z, y, k: np.c_[z, np.eye(k)[y]],
         [(lambda z, y, k: np.c_[np.eye(k)[y], z], "comes first"),
-         (lambda z, y, k: z, "has shape (5, 3); expected (5, 13)")]),
+         (lambda z, y, k: z, "has shape (5, 3); expected (5, 13)"),
+         # The width taken from the labels seen, or fixed at 10, instead of n_classes.
+         (lambda z, y, k: np.c_[z, keras.utils.to_categorical(y)], "expected (5, 13)"),
+         (lambda z, y, k: np.c_[z, np.eye(10)[y]], "for 6 classes")]),
     "mismatched_labels": (
         ex.check_mismatched_labels,
         lambda y, k, s: (y + np.random.default_rng(s).integers(1, k, len(y))) % k,
         [(lambda y, k, s: (y + 1) % k, "evenly"),
+         (favour_next_class, "evenly"),
          (lambda y, k, s: np.random.default_rng(s).integers(0, k, len(y)), "left unchanged")]),
     "class_entropy": (
         ex.check_class_entropy, ex.class_entropy_reference,
@@ -112,7 +133,9 @@ FUNCTION_CASES = {
     "equalized_dense": (
         ex.check_equalized_dense, lambda x, k, b, g: x @ (k * np.sqrt(g / k.shape[0])) + b,
         [(lambda x, k, b, g: x @ k + b, "not scaled"),
-         (lambda x, k, b, g: x @ k * 0.5 + b, "differs from the NumPy")]),
+         (lambda x, k, b, g: x @ k * 0.5 + b, "differs from the NumPy"),
+         (lambda x, k, b, g: x @ (k * np.sqrt(2 / k.shape[0])) + b, "gain is ignored"),
+         (lambda x, k, b, g: x @ (k * g / k.shape[0]) + b, "without the square root")]),
     "fade_in": (
         ex.check_fade_in, ex.fade_in_reference,
         [(lambda lo, hi, a: ex.fade_in_reference(lo, hi, 1 - a), "alpha weights the old")]),
@@ -140,6 +163,45 @@ def test_function_checks(name):
     expect(check(not_implemented), ex.NOT_ANSWERED)
     expect(check(None), ex.NOT_ANSWERED)
     expect(check(lambda *args: 1 / 0), ex.WRONG, "your code raised ZeroDivisionError")
+
+
+def forgot_return(probabilities):
+    loss = ops.mean(-ops.log(probabilities))  # noqa: F841 (the mistake under test)
+
+
+def test_messages_name_the_mistake_not_the_framework():
+    expect(ex.check_generator_loss(forgot_return), ex.WRONG, "`return` missing")
+    expect(ex.check_generator_loss(lambda p, q: p), ex.WRONG,
+           "cannot be called with the task's 1 arguments")
+    expect(ex.check_generator_loss(keras.layers.Dense), ex.WRONG, "got the class Dense")
+
+    def matmul_mistake(inputs, kernel, bias, gain):  # transposed kernel: TensorFlow's error
+        return tf.matmul(inputs, tf.transpose(kernel)) + bias
+
+    def layer_mistake(probabilities):  # a layer built for 3 features, fed 1: Keras' error
+        layer = keras.layers.Dense(1)
+        layer.build((None, 3))
+        return layer(probabilities)
+
+    for result in (ex.check_equalized_dense(matmul_mistake),
+                   ex.check_generator_loss(layer_mistake)):
+        expect(result, ex.WRONG, "your code raised")
+        for internal in ("{{function_node", "[Op:", "Exception encountered", "\x1b[",
+                         "Arguments received"):
+            assert internal not in result.message, result.message
+    expect(ex.check_equalized_dense(matmul_mistake), ex.WRONG, "Matrix size-incompatible")
+    expect(ex.check_generator_loss(layer_mistake), ex.WRONG, "incompatible")
+
+
+def test_checks_leave_the_global_random_state_alone():
+    def draw_after(action):
+        np.random.seed(123)
+        action()
+        return np.random.rand()
+
+    untouched = draw_after(lambda: None)
+    assert draw_after(lambda: ex.check_discriminator_step(bce_step())) == untouched
+    assert draw_after(lambda: ex.check_kl_sparsity_loss(kl_sparsity_ops)) == untouched
 
 
 def test_printed_line_and_no_display(capsys):
@@ -251,10 +313,17 @@ def test_conv_decoder_and_recurrent_encoder():
                                                    keras.layers.Reshape((27, 27))])),
            ex.WRONG, "expected (5, 28, 28)")
     expect(ex.check_conv_decoder(None), ex.NOT_ANSWERED)
+    relu_end = keras.Sequential([*decoder.layers[:-1], keras.layers.Conv2DTranspose(
+        1, 3, strides=2, padding="same", activation="relu")])
+    expect(ex.check_conv_decoder(relu_end), ex.WRONG, "sigmoid")
+    expect(ex.check_conv_decoder(keras.Sequential), ex.WRONG, "got the class Sequential")
     encoder = keras.Sequential([keras.Input((28, 28)), keras.layers.GRU(30)])
     expect(ex.check_recurrent_encoder(encoder), ex.CORRECT)
     dense = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(30)])
     expect(ex.check_recurrent_encoder(dense), ex.WRONG, "no recurrent layer")
+    bidirectional = keras.Sequential([keras.Input((28, 28)),
+                                      keras.layers.Bidirectional(keras.layers.LSTM(15))])
+    expect(ex.check_recurrent_encoder(bidirectional), ex.CORRECT)
     expect(ex.check_recurrent_encoder(keras.Sequential([keras.Input((28, 28)),
                                                         keras.layers.LSTM(10)])),
            ex.WRONG, "expected (4, 30)")
@@ -301,6 +370,14 @@ def test_gradient_penalty():
     expect(ex.check_gradient_penalty(penalty), ex.CORRECT)
     expect(ex.check_gradient_penalty(lambda *args: penalty(*args, at_real=True)), ex.WRONG,
            "at the real images")
+
+    def input_norm(critic, real, fake, alpha):  # the norm of x_hat, not of the gradient
+        points = alpha * real + (1 - alpha) * fake
+        return np.mean((np.linalg.norm(points, axis=1) - 1) ** 2)
+
+    expect(ex.check_gradient_penalty(input_norm), ex.WRONG, "interpolates themselves")
+    expect(ex.check_gradient_penalty(lambda c, r, f, a: penalty(c, f, r, a)), ex.WRONG,
+           "alpha weights the fakes")
     expect(ex.check_gradient_penalty(blank_function), ex.NOT_ANSWERED)
 
 
@@ -323,6 +400,11 @@ def test_dcgan_networks():
     bn_last = keras.Sequential([*generator.layers, keras.layers.BatchNormalization()])
     expect(ex.check_dcgan_generator(bn_last), ex.WRONG, "output goes through BatchNormalization")
     expect(ex.check_dcgan_generator(None), ex.NOT_ANSWERED)
+    # Small untrained weights keep a linear output inside [-1, 1]: larger ones do not.
+    linear = keras.Sequential([*generator.layers[:-1], keras.layers.Conv2DTranspose(
+        1, 4, strides=2, padding="same")])
+    expect(ex.check_dcgan_generator(linear), ex.WRONG, "tanh")
+    expect(ex.check_dcgan_generator(np.zeros((3, 28, 28, 1))), ex.WRONG, "its predictions")
     discriminator = keras.Sequential([
         keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 4, strides=2, padding="same"),
         keras.layers.LeakyReLU(0.2), keras.layers.Flatten(),
@@ -337,6 +419,10 @@ def test_dcgan_networks():
         keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 4, strides=2, activation="relu"),
         keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
     expect(ex.check_dcgan_discriminator(relu), ex.WRONG, "leaky ReLU")
+    no_sigmoid = keras.Sequential([*discriminator.layers[:-1], keras.layers.Dense(1)])
+    expect(ex.check_dcgan_discriminator(no_sigmoid), ex.WRONG, "sigmoid")
+    clipped = keras.Sequential([*discriminator.layers[:-1], keras.layers.Dense(1, activation="relu")])
+    expect(ex.check_dcgan_discriminator(clipped), ex.WRONG, "sigmoid")
 
 
 def test_mapping_network():

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from helpers.exercises.common import (Wrong, all_layers, answered, as_numpy, call, check, compare,
-                                      floats, predict)
+                                      error_summary, floats, predict, saturated)
 
 __all__ = [
     "make_3d_dataset", "pca_reconstruction_mse", "check_linear_autoencoder",
@@ -112,8 +112,9 @@ def check_dense_transpose(layer_class: Any) -> str:
 
 # --- 03: convolutional autoencoders ----------------------------------------------------
 
+# The last case has a kernel smaller than the stride, where "valid" is not (h - 1) s + k.
 TRANSPOSED_CASES = [(7, 3, 2, "valid"), (7, 3, 2, "same"), (3, 3, 1, "valid"), (5, 4, 2, "valid"),
-                    (14, 5, 3, "valid"), (4, 2, 2, "same"), (6, 3, 3, "same")]
+                    (14, 5, 3, "valid"), (4, 2, 2, "same"), (6, 3, 3, "same"), (5, 2, 3, "valid")]
 
 
 @check
@@ -125,8 +126,12 @@ def check_transposed_output_size(function: Any) -> str:
         expected = layer.compute_output_shape((None, size, size, 1))[1]
         got = call(function, size, kernel_size, strides, padding)
         if got != expected:
+            hint = ""
+            if padding == "valid" and got == (size - 1) * strides + kernel_size:
+                hint = (": with a kernel smaller than the stride, Keras still spaces the "
+                        "outputs by the stride, (h - 1) s + max(k, s)")
             raise Wrong(f"for size={size}, kernel_size={kernel_size}, strides={strides}, "
-                        f"padding={padding!r} you return {got}; Keras gives {expected}")
+                        f"padding={padding!r} you return {got}; Keras gives {expected}{hint}")
     return f"matches Keras on {len(TRANSPOSED_CASES)} cases (valid and same padding)"
 
 
@@ -139,8 +144,10 @@ def check_conv_decoder(decoder: Any, coding_size: int = 30) -> str:
     if outputs.shape not in ((5, 28, 28), (5, 28, 28, 1)):
         raise Wrong(f"5 codings give outputs of shape {outputs.shape}; expected (5, 28, 28) "
                     f"or (5, 28, 28, 1)")
-    if outputs.min() < 0 or outputs.max() > 1:
-        raise Wrong(f"outputs range over [{outputs.min():.2f}, {outputs.max():.2f}]; pixels "
+    large = saturated(decoder, floats(16, coding_size, seed=6) * 3)
+    low, high = min(outputs.min(), large.min()), max(outputs.max(), large.max())
+    if low < 0 or high > 1:
+        raise Wrong(f"outputs range over [{low:.2f}, {high:.2f}] (with larger weights); pixels "
                     f"are in [0, 1] (end with a sigmoid)")
     layers = all_layers(decoder)
     if not any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in layers):
@@ -234,7 +241,21 @@ def check_kl_sparsity_loss(function: Any) -> str:
         "KL(q || p): the arguments of the divergence are swapped": reversed_kl,
         "the mean over units instead of the sum": expected / 6,
         "the weight is missing": expected / weight})
-    return f"loss {float(expected):.5f} on a (16, 6) batch of activations"
+    # Where it is used: as a layer's activity regularizer, inside fit's compiled graph.
+    layer = keras.layers.Dense(6, activation="sigmoid",
+                               kernel_initializer=keras.initializers.GlorotUniform(seed=8),
+                               activity_regularizer=lambda a: function(a, target, weight))
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile(loss="mse", optimizer="sgd")
+    try:
+        model.fit(floats(32, 4, seed=9), floats(32, 6, seed=10, low=0, high=1), batch_size=16,
+                  epochs=1, verbose=0)
+    except Exception as error:
+        raise Wrong(f"right on NumPy arrays, but it fails inside fit as an activity "
+                    f"regularizer, where activations are symbolic tensors: write it with "
+                    f"keras.ops, not NumPy ({error_summary(error)})") from None
+    return (f"loss {float(expected):.5f} on a (16, 6) batch of activations, and it trains as "
+            f"an activity regularizer")
 
 
 # --- 07: semantic hashing --------------------------------------------------------------

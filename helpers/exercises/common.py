@@ -10,7 +10,11 @@ Usage::
 """
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
+import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -58,12 +62,28 @@ def check(function: Callable[..., str]) -> Callable[..., Result]:
         except Wrong as error:
             result = Result(WRONG, f"Wrong: {error}")
         except Exception as error:  # the reader's code failed: one line, no traceback
-            first_line = (str(error).strip().splitlines() or [""])[0][:300]
-            result = Result(WRONG, f"Wrong: your code raised {type(error).__name__}: {first_line}")
+            result = Result(WRONG, f"Wrong: your code raised {type(error).__name__}: "
+                                   f"{error_summary(error)}")
         print(result.message)
         return result
 
     return check
+
+
+# What a learner needs from an error is the sentence about their values, not Keras' frame
+# ("Exception encountered when calling ...", "Arguments received by ..."), TensorFlow's
+# kernel names ("{{function_node ...}}", "[Op:MatMul] name: ") or terminal colour codes.
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+TF_INTERNALS = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:[^\]]*\]( name: \S*)?")
+KERAS_FRAME = ("Exception encountered when calling", "Arguments received by", "•")
+
+
+def error_summary(error: BaseException) -> str:
+    """The first informative line of ``error``'s message, without framework internals."""
+    text = TF_INTERNALS.sub(" ", ANSI_CODES.sub("", str(error)))
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(KERAS_FRAME)]
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def answered(answer: Any) -> Any:
@@ -72,12 +92,46 @@ def answered(answer: Any) -> Any:
     return answer
 
 
+def is_blank(function: Any) -> bool:
+    """True when ``function``'s body is still the blank: only a docstring, ``...`` or ``pass``
+    (or its source cannot be read, as for a lambda returning None)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    definition = next((node for node in ast.walk(tree)
+                       if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if definition is None:
+        return True
+    body = definition.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # the docstring
+    return all(isinstance(statement, ast.Pass) or (
+        isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        and statement.value.value is Ellipsis) for statement in body)
+
+
 def call(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call the reader's function; a body still ``...`` (returns None) means not answered."""
+    """Call the reader's function with the task's arguments. A body still ``...`` means
+    not answered; a filled-in body that returns None is told it forgot its ``return``; a
+    function that cannot take the task's arguments is told so before it runs."""
     answered(function)
+    if isinstance(function, type):
+        raise Wrong(f"expected a function, got the class {function.__name__}")
     if not callable(function):
         raise Wrong(f"expected a function, got a {type(function).__name__}")
-    return answered(function(*args, **kwargs))
+    try:
+        inspect.signature(function).bind(*args, **kwargs)
+    except TypeError as error:
+        raise Wrong(f"the function cannot be called with the task's {len(args)} arguments "
+                    f"({error})") from None
+    except ValueError:  # no signature to read (some built-ins): just call it
+        pass
+    result = function(*args, **kwargs)
+    if result is None and not is_blank(function):
+        raise Wrong("your function returned None: is its `return` missing?")
+    return answered(result)
 
 
 def as_numpy(value: Any, name: str) -> np.ndarray:
@@ -121,15 +175,55 @@ def floats(*shape: int, seed: int = 0, low: float | None = None,
     values = rng.uniform(low, high, shape) if low is not None else rng.standard_normal(shape)
     return values.astype("float32")
 
+def expect_model(model: Any, what: str = "a Keras model") -> Any:
+    """``model`` if it is a built Keras model or layer; else say what was passed instead."""
+    import keras
+
+    answered(model)
+    if isinstance(model, type):
+        raise Wrong(f"expected {what}, got the class {model.__name__}: pass an instance "
+                    f"({model.__name__}(...))")
+    if not isinstance(model, (keras.Model, keras.layers.Layer)):
+        kind = type(model).__name__
+        extra = " (its predictions? pass the model itself)" if hasattr(model, "shape") else ""
+        raise Wrong(f"expected {what}, got a {kind}{extra}")
+    return model
+
+
 def predict(model: Any, inputs: np.ndarray) -> np.ndarray:
     """The model's output for ``inputs`` (inference mode) as a NumPy array."""
+    expect_model(model)
     return as_numpy(model(inputs.astype("float32"), training=False), "the model's output")
 
 
+def saturated(model: Any, inputs: np.ndarray, factor: float = 50.0) -> np.ndarray:
+    """The outputs of a copy of ``model`` whose kernels are ``factor`` times larger: what
+    the output layer does to large pre-activations (a tanh or sigmoid keeps them bounded;
+    a linear or ReLU output does not), which small untrained weights never show."""
+    import keras
+
+    try:
+        copy = keras.models.clone_model(model)
+    except Exception:  # a subclassed model Keras cannot clone: judge it on its own outputs
+        return predict(model, inputs)
+    copy.set_weights([weight * factor if weight.ndim > 1 else weight
+                      for weight in model.get_weights()])
+    return predict(copy, inputs)
+
+
 def all_layers(model: Any) -> list:
-    """Every layer of ``model``, nested models' layers included."""
+    """Every layer of ``model``: nested models' layers, and the layers a wrapper holds
+    (``Bidirectional``'s two, ``TimeDistributed``'s one) included."""
+    import keras
+
     layers = []
-    for layer in getattr(model, "layers", []):
+    children = list(getattr(model, "layers", []))
+    wrapped = ("forward_layer", "backward_layer") if hasattr(model, "forward_layer") else ("layer",)
+    for attribute in wrapped:
+        child = getattr(model, attribute, None)
+        if isinstance(child, keras.layers.Layer) and child not in children:
+            children.append(child)
+    for layer in children:
         layers.append(layer)
         layers.extend(all_layers(layer))
     return layers

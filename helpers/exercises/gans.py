@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from helpers.exercises.common import (Wrong, all_layers, answered, as_numpy, call, check, compare,
-                                      floats, predict)
+                                      floats, predict, saturated)
 
 __all__ = [
     "check_discriminator_step", "check_generator_loss", "check_dcgan_generator",
@@ -24,12 +24,17 @@ __all__ = [
 ]
 
 
+def _dense(units, activation, seed):
+    # Seeded initializers, not a global seed: a check leaves the learner's random state alone.
+    return keras.layers.Dense(units, activation=activation,
+                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+
+
 def _tiny_gan_networks():
-    keras.utils.set_random_seed(0)
-    generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="relu"),
-                                  keras.layers.Dense(4, activation="sigmoid")])
-    discriminator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
-                                      keras.layers.Dense(1, activation="sigmoid")])
+    generator = keras.Sequential([keras.Input((2,)), _dense(3, "relu", 0),
+                                  _dense(4, "sigmoid", 1)])
+    discriminator = keras.Sequential([keras.Input((4,)), _dense(3, "relu", 2),
+                                      _dense(1, "sigmoid", 3)])
     return generator, discriminator
 
 
@@ -107,9 +112,10 @@ def check_dcgan_generator(generator: Any, codings_size: int = 100) -> str:
     if isinstance(weighted[-1], keras.layers.BatchNormalization):
         raise Wrong("the output goes through BatchNormalization: the guidelines leave it out of "
                     "the generator's output layer")
-    if images.min() < -1 or images.max() > 1 or np.all(images >= 0):
-        raise Wrong(f"outputs range over [{images.min():.2f}, {images.max():.2f}]: end with "
-                    f"a tanh, so pixels lie in [-1, 1]")
+    large = saturated(generator, floats(16, codings_size, seed=19) * 3)
+    if large.min() < -1 or large.max() > 1 or large.min() > -0.5:
+        raise Wrong(f"with larger weights the outputs range over [{large.min():.2f}, "
+                    f"{large.max():.2f}]: end with a tanh, so pixels always lie in [-1, 1]")
     return f"codings -> {images.shape} images in [-1, 1], transposed convolutions, batch norm"
 
 
@@ -121,8 +127,10 @@ def check_dcgan_discriminator(discriminator: Any) -> str:
     outputs = predict(discriminator, floats(3, 28, 28, 1, seed=20, low=-1, high=1))
     if outputs.shape != (3, 1):
         raise Wrong(f"3 images give outputs of shape {outputs.shape}; expected (3, 1)")
-    if outputs.min() < 0 or outputs.max() > 1:
-        raise Wrong("outputs are not probabilities: end with Dense(1, activation='sigmoid')")
+    large = saturated(discriminator, floats(16, 28, 28, 1, seed=20, low=-1, high=1))
+    if min(outputs.min(), large.min()) < 0 or max(outputs.max(), large.max()) > 1:
+        raise Wrong("outputs are not always probabilities (with larger weights they leave "
+                    "[0, 1]): end with Dense(1, activation='sigmoid')")
     layers = all_layers(discriminator)
     pooling = [layer.name for layer in layers
                if "Pooling" in type(layer).__name__ or "Pool" in type(layer).__name__]
@@ -145,19 +153,22 @@ def check_dcgan_discriminator(discriminator: Any) -> str:
 @check
 def check_conditional_inputs(function: Any) -> str:
     """``function(codings, labels, n_classes)`` -> codings with the one-hot class appended."""
-    codings, labels = floats(5, 3, seed=21), np.array([0, 2, 9, 4, 2])
-    expected = np.c_[codings, np.eye(10)[labels]]
-    compare("the inputs", call(function, codings, labels, 10), expected, hints={
-        "the one-hot vector comes first: append it after the codings":
-            np.c_[np.eye(10)[labels], codings]})
-    return "codings (5, 3) + one-hot labels (5, 10) -> (5, 13)"
+    codings = floats(5, 3, seed=21)
+    # No label is the last class, and n_classes varies: the width must come from n_classes.
+    for labels, n_classes in ((np.array([0, 2, 7, 4, 2]), 10), (np.array([1, 0, 3, 3, 2]), 6)):
+        expected = np.c_[codings, np.eye(n_classes)[labels]]
+        compare(f"the inputs for {n_classes} classes", call(function, codings, labels, n_classes),
+                expected, hints={
+                    "the one-hot vector comes first: append it after the codings":
+                        np.c_[np.eye(n_classes)[labels], codings]})
+    return "codings (5, 3) + one-hot labels (5, 10) -> (5, 13), and (5, 9) for 6 classes"
 
 
 @check
 def check_mismatched_labels(function: Any) -> str:
     """``function(labels, n_classes, seed)`` -> labels all different from ``labels``, any of the
     other classes equally likely."""
-    labels = np.repeat(np.arange(10), 500)
+    labels = np.repeat(np.arange(10), 2_000)
     wrong = as_numpy(call(function, labels, 10, 0), "the wrong labels").astype(int)
     if wrong.shape != labels.shape:
         raise Wrong(f"shape {wrong.shape}; expected {labels.shape}")
@@ -167,11 +178,16 @@ def check_mismatched_labels(function: Any) -> str:
     if same:
         raise Wrong(f"{same} of {len(labels)} labels are left unchanged; every one must differ")
     counts = np.array([[np.sum(wrong[labels == true] == other) for other in range(10)]
-                       for true in range(10)])
-    offsets = (wrong - labels) % 10
-    if len(np.unique(offsets)) < 9 or counts[~np.eye(10, dtype=bool)].min() < 20:
-        raise Wrong("the wrong labels do not cover the other classes evenly (e.g. always "
-                    "label + 1): draw the offset at random from 1 to n_classes - 1")
+                       for true in range(10)])[~np.eye(10, dtype=bool)]
+    # Chi-square against "each of the 9 other classes equally likely": 90 cells, 81 degrees
+    # of freedom; a fair draw exceeds 150 with probability below 1e-5.
+    expected = len(labels) / 10 / 9
+    chi_square = float(np.sum((counts - expected) ** 2 / expected))
+    if chi_square > 150:
+        raise Wrong(f"the wrong labels do not cover the other classes evenly (chi-square "
+                    f"{chi_square:.0f} over 90 pairs, where a fair draw stays below 150; e.g. "
+                    f"always label + 1, or one class favoured): draw each wrong class with "
+                    f"equal probability")
     return "every label changed, each other class drawn about equally often"
 
 
@@ -201,18 +217,28 @@ def check_gradient_penalty(function: Any) -> str:
     at x_hat = alpha * real + (1 - alpha) * fake."""
     real, fake = floats(4, 3, seed=23), floats(4, 3, seed=24)
     alpha = floats(4, 1, seed=25, low=0, high=1)
+    shift = np.array([0.5, -1.0, 2.0], "float32")
 
-    def critic(images):  # 0.5 * ||x||^2: its gradient is x itself
-        return 0.5 * keras.ops.sum(keras.ops.square(images), axis=-1, keepdims=True)
+    def critic(images):  # sum(x^3 / 3 + shift * x): its gradient is x^2 + shift
+        return keras.ops.sum(images ** 3 / 3 + shift * images, axis=-1, keepdims=True)
+
+    def penalty(points, norm=lambda g: np.linalg.norm(g, axis=1)):
+        return np.mean((norm(points ** 2 + shift) - 1) ** 2)
 
     interpolated = alpha * real + (1 - alpha) * fake
-    expected = np.mean((np.linalg.norm(interpolated, axis=1) - 1) ** 2)
+    expected = penalty(interpolated)
     compare("the penalty", call(function, critic, real, fake, alpha), expected, hints={
-        "the gradient was taken at the real images, not at the interpolates":
-            np.mean((np.linalg.norm(real, axis=1) - 1) ** 2),
+        "the gradient was taken at the real images, not at the interpolates": penalty(real),
+        "the gradient was taken at the fakes, not at the interpolates": penalty(fake),
+        "alpha weights the fakes: x_hat = alpha * real + (1 - alpha) * fake":
+            penalty(alpha * fake + (1 - alpha) * real),
+        "the norm of the interpolates themselves, not of the critic's gradient there":
+            np.mean((np.linalg.norm(interpolated, axis=1) - 1) ** 2),
         "the squared norm was used instead of the norm":
-            np.mean((np.sum(interpolated ** 2, axis=1) - 1) ** 2)})
-    return f"penalty {expected:.4f} for a critic whose gradient is known, 0.5 * ||x||^2"
+            penalty(interpolated, lambda g: np.sum(g ** 2, axis=1)),
+        "the norm was taken over the whole batch, not per image":
+            (np.linalg.norm(interpolated ** 2 + shift) - 1) ** 2})
+    return f"penalty {expected:.4f} for a critic whose gradient is known, x^2 + c"
 
 
 def alternating_steps_reference(x, y, learning_rate, n_steps):
@@ -281,15 +307,24 @@ def check_pixel_norm(function: Any) -> str:
 @check
 def check_equalized_dense(function: Any) -> str:
     """``function(inputs, kernel, bias, gain)`` -> inputs @ (kernel * sqrt(gain / fan_in)) + bias."""
-    inputs, kernel, bias = floats(3, 5, seed=28), floats(5, 3, seed=29), floats(3, seed=30)
-    expected = inputs @ (kernel * np.sqrt(2 / 5)) + bias
-    compare("the output", call(function, inputs, kernel, bias, 2.0), expected, hints={
-        "the kernel is not scaled: multiply it by sqrt(gain / fan_in) at run time":
-            inputs @ kernel + bias,
-        "the kernel scaled by sqrt(gain / units) instead of sqrt(gain / fan_in)":
-            inputs @ (kernel * np.sqrt(2 / 3)) + bias,
-        "the bias scaled too": (inputs @ kernel + bias) * np.sqrt(2 / 5)})
-    return "He's constant sqrt(2 / fan_in) applied to the kernel at run time"
+    # Two fan-ins and two gains, so that no constant passes for sqrt(gain / fan_in).
+    for fan_in, units, gain, seed in ((5, 3, 2.0, 28), (6, 4, 1.0, 31)):
+        inputs, kernel = floats(3, fan_in, seed=seed), floats(fan_in, units, seed=seed + 1)
+        bias = floats(units, seed=seed + 2)
+        scale = np.sqrt(gain / fan_in)
+        compare(f"the output (fan_in {fan_in}, gain {gain:g})",
+                call(function, inputs, kernel, bias, gain), inputs @ (kernel * scale) + bias,
+                hints={
+                    "the kernel is not scaled: multiply it by sqrt(gain / fan_in) at run time":
+                        inputs @ kernel + bias,
+                    "the kernel scaled by sqrt(gain / units) instead of sqrt(gain / fan_in)":
+                        inputs @ (kernel * np.sqrt(gain / units)) + bias,
+                    "the gain is ignored (He's sqrt(2 / fan_in) whatever the gain)":
+                        inputs @ (kernel * np.sqrt(2 / fan_in)) + bias,
+                    "the kernel scaled by gain / fan_in, without the square root":
+                        inputs @ (kernel * gain / fan_in) + bias,
+                    "the bias scaled too": (inputs @ kernel + bias) * scale})
+    return "sqrt(gain / fan_in) applied to the kernel at run time, for two gains and fan-ins"
 
 
 def fade_in_reference(low_res, high_res, alpha):

@@ -138,7 +138,8 @@ FUNCTION_CASES = {
          (lambda x, k, b, g: x @ (k * g / k.shape[0]) + b, "without the square root")]),
     "fade_in": (
         ex.check_fade_in, ex.fade_in_reference,
-        [(lambda lo, hi, a: ex.fade_in_reference(lo, hi, 1 - a), "alpha weights the old")]),
+        [(lambda lo, hi, a: ex.fade_in_reference(lo, hi, 1 - a), "alpha weights the old"),
+         (lambda lo, hi, a: ex.fade_in_reference(lo, hi, 0.3), "alpha = 0.8")]),
     "adain": (
         ex.check_adain, ex.adain_reference,
         [(lambda f, s, b: ex.adain_reference(f, b, s), "swapped"),
@@ -149,7 +150,9 @@ FUNCTION_CASES = {
         [(lambda f, n, s: f + n, "scale is missing")]),
     "style_mixing": (
         ex.check_style_mixing, lambda a, b, c: np.concatenate([a[:, :c], b[:, c:]], 1),
-        [(lambda a, b, c: np.concatenate([b[:, :c], a[:, c:]], 1), "swapped")]),
+        [(lambda a, b, c: np.concatenate([b[:, :c], a[:, c:]], 1), "swapped"),
+         (lambda a, b, c: np.concatenate([a[:, :2], b[:, 2:]], 1), "crossover 5"),
+         (lambda a, b, c: np.concatenate([a[..., :c], b[..., c:]], -1), "wrong axis")]),
 }
 
 

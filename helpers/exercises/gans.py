@@ -337,10 +337,11 @@ def check_fade_in(function: Any) -> str:
     """``function(low_res, high_res, alpha)`` -> (1 - alpha) * nearest-neighbour 2x up-sampled
     low_res + alpha * high_res."""
     low_res, high_res = floats(2, 4, 4, 1, seed=31), floats(2, 8, 8, 1, seed=32)
-    expected = fade_in_reference(low_res, high_res, 0.3)
-    compare("the blend", call(function, low_res, high_res, 0.3), expected, hints={
-        "alpha weights the old, low-resolution path: it should weight the new layer":
-            fade_in_reference(low_res, high_res, 0.7)})
+    for alpha in (0.3, 0.8):
+        compare(f"the blend at alpha = {alpha}", call(function, low_res, high_res, alpha),
+                fade_in_reference(low_res, high_res, alpha), hints={
+                    "alpha weights the old, low-resolution path: it should weight the new layer":
+                        fade_in_reference(low_res, high_res, 1 - alpha)})
     return "alpha = 0.3 blends 30 % of the new 8x8 output with 70 % of the up-sampled 4x4 one"
 
 
@@ -387,13 +388,21 @@ def check_style_mixing(function: Any) -> str:
     """``function(styles_a, styles_b, crossover)``: (n, levels, d) styles, levels below
     ``crossover`` from a, the others from b."""
     styles_a, styles_b = floats(2, 6, 4, seed=38), floats(2, 6, 4, seed=39)
-    expected = np.concatenate([styles_a[:, :2], styles_b[:, 2:]], axis=1)
-    compare("the mixed styles", call(function, styles_a, styles_b, 2), expected, hints={
-        "a and b swapped: the coarse levels (below the crossover) come from a":
-            np.concatenate([styles_b[:, :2], styles_a[:, 2:]], axis=1),
-        "the crossover level itself taken from a":
-            np.concatenate([styles_a[:, :3], styles_b[:, 3:]], axis=1)})
-    return "levels 0-1 from the first coding's styles, 2-5 from the second's"
+
+    def mix(first, second, crossover):
+        return np.concatenate([first[:, :crossover], second[:, crossover:]], axis=1)
+
+    for crossover in (2, 5):  # two crossovers: the argument must be used, not a constant
+        compare(f"the mixed styles (crossover {crossover})",
+                call(function, styles_a, styles_b, crossover), mix(styles_a, styles_b, crossover),
+                hints={"a and b swapped: the coarse levels (below the crossover) come from a":
+                           mix(styles_b, styles_a, crossover),
+                       "the crossover level itself taken from a":
+                           mix(styles_a, styles_b, crossover + 1),
+                       "the levels were cut along the wrong axis (axis 1 holds the levels)":
+                           np.concatenate([styles_a[..., :crossover], styles_b[..., crossover:]],
+                                          axis=-1)})
+    return "levels below the crossover from the first coding's styles, the rest from the second's"
 
 
 @check

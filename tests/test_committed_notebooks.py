@@ -53,7 +53,8 @@ CHAPTER_NOTEBOOKS = {"15": range(1, 9), "16": range(9, 15)}  # exercise notebook
                          ids=lambda path: str(path.relative_to(ROOT / "notebooks")))
 def test_exercise_notebook_structure(path):
     """One section per chapter notebook, each with a stable anchor, at least three exercises,
-    answers to questions hidden until asked for, and a self-check for every code task."""
+    answers to questions hidden until asked for, and a self-check for every code task; code
+    tasks tagged with a difficulty that never falls within a section, each with hints."""
     notebook = nbformat.read(path, as_version=4)
     assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
     first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
@@ -62,7 +63,8 @@ def test_exercise_notebook_structure(path):
     for cell in notebook.cells:
         anchor = re.search(r'<a id="ex(\d\d)"></a>', cell.source)
         if anchor:
-            current = sections.setdefault(anchor[1], {"exercises": 0, "code": 0, "checks": 0})
+            current = sections.setdefault(anchor[1], {"exercises": 0, "code": 0, "checks": 0,
+                                                      "level": 0})
         elif cell.source.startswith("## "):
             current = None
         if current is None:
@@ -71,6 +73,11 @@ def test_exercise_notebook_structure(path):
             current["exercises"] += 1
             if "(code)**" in cell.source:
                 current["code"] += 1
+                # A difficulty tag, and hints (collapsed) before any solution.
+                level = re.search(r"\*Difficulty: (★+)☆*", cell.source)
+                assert level and "<summary>Hint 1</summary>" in cell.source, cell.source[:80]
+                assert len(level[1]) >= current["level"], f"harder task before: {cell.source[:40]}"
+                current["level"] = len(level[1])
             else:
                 assert "<details><summary>Show answer</summary>" in cell.source, cell.source[:80]
         if cell.cell_type == "code":

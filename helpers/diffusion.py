@@ -282,17 +282,18 @@ def ddim_sample(network, betas, noise, n_sampling_steps, labels=None, guidance=1
     """Deterministic DDIM sampling (Song et al., 2021, eta = 0) over ``n_sampling_steps``
     of the T steps: from x_t, predict x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t),
     then jump to the next visited step s: x_s = sqrt(abar_s) x_0 + sqrt(1 - abar_s) eps.
-    The same noise always gives the same images."""
+    The same noise always gives the same images. With ``keep_path``, also returns
+    [(t, x_t in [0, 1])] for every visited step t, the state the step starts from."""
     alpha_bars = np.cumprod(1 - np.asarray(betas, "float64"))
     steps = ddim_steps(len(alpha_bars), n_sampling_steps)
     x, path = np.asarray(noise, "float32"), []
     for index, t in enumerate(steps):
+        if keep_path:
+            path.append((int(t), np.clip((x + 1) / 2, 0, 1)))
         eps = predict_noise(network, x, t, labels, guidance)
         clean = np.clip((x - np.sqrt(1 - alpha_bars[t]) * eps) / np.sqrt(alpha_bars[t]), -1, 1)
         eps = (x - np.sqrt(alpha_bars[t]) * clean) / np.sqrt(1 - alpha_bars[t])  # after clipping
         alpha_bar_next = alpha_bars[steps[index + 1]] if index + 1 < len(steps) else 1.0
         x = (np.sqrt(alpha_bar_next) * clean + np.sqrt(1 - alpha_bar_next) * eps).astype("float32")
-        if keep_path:
-            path.append((t, np.clip((clean + 1) / 2, 0, 1)))
     images = np.clip((x + 1) / 2, 0, 1)
     return (images, path) if keep_path else images

@@ -138,3 +138,46 @@ def test_guidance_formula_and_guided_prediction():
     np.testing.assert_allclose(predict_noise(network, x, 7, labels, 2.5),
                                uncond + 2.5 * (cond - uncond), atol=1e-5)
     np.testing.assert_allclose(predict_noise(network, x, 7, labels, 1.0), cond, atol=1e-6)
+
+
+def test_ddim_path_runs_from_the_noise_to_the_result():
+    model = small_model()
+    noise = np.random.default_rng(2).standard_normal((2, 28, 28, 1)).astype("float32")
+    images, path = ddim_sample(model.network, model.betas, noise, 5, keep_path=True)
+    assert [t for t, _ in path] == list(ddim_steps(50, 5))
+    np.testing.assert_allclose(path[0][1], np.clip((noise + 1) / 2, 0, 1))
+    np.testing.assert_array_equal(images, ddim_sample(model.network, model.betas, noise, 5))
+
+
+def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, monkeypatch):
+    from widget_png import from_png
+
+    from helpers import widgets
+
+    model = small_model(n_classes=10)
+    for layer in model.ema_network.layers:  # a non-zero head, so every input matters
+        if layer.name == "predicted_noise":
+            layer.set_weights([np.random.default_rng(0).normal(size=w.shape).astype("float32")
+                               * 0.2 for w in layer.get_weights()])
+    explorer = widgets.diffusion_explorer(model, n_sampling_steps=4, label=1, seed=3,
+                                          guidance=2.0)
+    assert isinstance(explorer, widgets.DiffusionExplorer) and explorer.conditional
+    assert explorer.step.max == 4 and explorer.step.value == 4
+    noise = np.random.default_rng(3).standard_normal((1, 28, 28, 1)).astype("float32")
+    expected = ddim_sample(model.ema_network, model.betas, noise, 4, labels=np.array([1]),
+                           guidance=2.0)[0, ..., 0]
+    np.testing.assert_allclose(from_png(explorer.image.value), expected, atol=1 / 255 + 1e-6)
+    assert "finished" in explorer.caption.value
+    explorer.step.value = 0  # the starting noise
+    np.testing.assert_allclose(explorer.states[0], np.clip((noise[0, ..., 0] + 1) / 2, 0, 1))
+    assert "t = 49" in explorer.caption.value
+    for control, value in ((explorer.class_picker, 7), (explorer.guidance, 5.0),
+                           (explorer.seed, 11)):
+        before = explorer.states[-1].copy()
+        control.value = value
+        assert not np.allclose(explorer.states[-1], before), f"{control.description} did nothing"
+    unconditional = widgets.diffusion_explorer(small_model(), n_sampling_steps=3)
+    assert not unconditional.conditional and unconditional.class_picker not in unconditional.children
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
+    message = widgets.diffusion_explorer()
+    assert "guided_diffusion.keras" in message.value

@@ -1,6 +1,6 @@
 """Interactive views (ipywidgets) of the trained VAE (notebook 08), conditional GAN
-(notebook 11) and StyleGAN (notebook 14), built by functions so that tests can
-drive them without a browser.
+(notebook 11), StyleGAN (notebook 14) and class-conditional diffusion model, built
+by functions so that tests can drive them without a browser.
 
 Each function takes the model itself or the path of its ``.keras`` file
 (``models/<preset>/vae.keras``, ``cgan.keras`` or ``stylegan.keras`` by default).
@@ -19,6 +19,7 @@ from helpers.widgets.vae import (VAE_MODEL, InterpolationWidget, LatentExplorer,
                                  interpolation_widget, latent_explorer)
 from helpers.widgets.cgan import CGAN_MODEL, ConditionalGANExplorer, cgan_explorer
 from helpers.widgets.stylegan import STYLEGAN_MODEL, StyleMixingWidget, style_mixing_widget
+from helpers.widgets.diffusion import DIFFUSION_MODEL, DiffusionExplorer, diffusion_explorer
 
 __all__ = [
     "ShortRepr", "TrainedModel", "to_png",
@@ -26,4 +27,5 @@ __all__ = [
     "latent_explorer",
     "CGAN_MODEL", "ConditionalGANExplorer", "cgan_explorer",
     "STYLEGAN_MODEL", "StyleMixingWidget", "style_mixing_widget",
+    "DIFFUSION_MODEL", "DiffusionExplorer", "diffusion_explorer",
 ]

@@ -5,7 +5,7 @@
   (02, 06), ``vae`` (07), ``gan`` (08), ``cgan`` (10), ``gan_training`` (11),
   ``progan`` (12), ``stylegan`` (13).
 - ``evaluation``: reconstruction errors, and sample quality (classifier, Fréchet
-  distance, references, report).
+  distance, references, report; the long-run generators of ``pretrained/``).
 - ``widgets`` and ``exercises``: the interactive views and the exercise checks.
 - ``support``: plumbing (session, presets, paths, data, training, plots, tables).
 
@@ -32,9 +32,10 @@ from helpers.support.training import (fit_or_load, load_saved, model_path, resum
 from helpers.evaluation import (SampleQuality, class_entropy, class_histogram, classifier_path,
                                 frechet_distance, load_or_train_classifier, pca_mse,
                                 plot_class_histogram, reconstruction_mse, reference_distances,
-                                sample_quality_report)
+                                sample_quality_report, long_run_report)
+from helpers.support.pretrained import load_pretrained, pretrained_info
 # The lesson modules register their classes for keras.models.load_model.
-from helpers import autoencoders, vae, gan, cgan, gan_training, progan, stylegan
+from helpers import autoencoders, vae, gan, cgan, gan_training, progan, stylegan, diffusion
 from helpers import evaluation, exercises, widgets
 
 __all__ = [
@@ -49,7 +50,8 @@ __all__ = [
     "shown_path",
     "SampleQuality", "class_entropy", "class_histogram", "classifier_path",
     "frechet_distance", "load_or_train_classifier", "pca_mse", "plot_class_histogram",
-    "reconstruction_mse", "reference_distances", "sample_quality_report",
-    "autoencoders", "vae", "gan", "cgan", "gan_training", "progan", "stylegan",
+    "reconstruction_mse", "reference_distances", "sample_quality_report", "long_run_report",
+    "load_pretrained", "pretrained_info",
+    "autoencoders", "vae", "gan", "cgan", "gan_training", "progan", "stylegan", "diffusion",
     "evaluation", "exercises", "widgets",
 ]

@@ -4,7 +4,8 @@ with "Run All Cells" (its kernel shut down when the test ends). Notebook 08: the
 keyboard and the decoded image checked to change. Notebook 11: the conditional
 GAN explorer's class picker clicked, then a latent slider moved, and the
 generated image checked to change each time. Notebook 14: the StyleGAN
-style-mixing widget's crossover slider moved and the mixed image checked to change.
+style-mixing widget's crossover and truncation sliders moved and the long-run model
+picked, the mixed image checked to change each time.
 
 Each notebook trains its smoke models in the browser's kernel, into a models
 folder of the test's own, so the tests pass alone and in any order.
@@ -307,12 +308,14 @@ STYLEGAN_NOTEBOOK = "notebooks/14_stylegan.ipynb"
 STYLEGAN_SLIDER = ".stylegan-crossover"
 STYLEGAN_PSI = ".stylegan-psi"
 STYLEGAN_IMAGE = "img.stylegan-mixed"
+STYLEGAN_MODELS = ".stylegan-model"
 
 
 def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
                                                                           tmp_path):
     """Notebook 14 (smoke) in Lab: move the style-mixing widget's crossover slider, then
-    its truncation slider; the mixed image must change each time."""
+    its truncation slider, then pick the long-run model; the mixed image must change
+    each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:
         slider = open_widget(page, lab, STYLEGAN_NOTEBOOK, STYLEGAN_SLIDER, STYLEGAN_IMAGE)
@@ -326,5 +329,9 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
         assert_changes_image(page, STYLEGAN_IMAGE,
                              lambda: press_right(page, psi, 10, key="ArrowLeft"), "psi")
         assert readout(psi) < 1.0, readout(psi)
+        # The long-run model shipped in pretrained/: one click draws with it instead.
+        long_run = page.locator(STYLEGAN_MODELS).get_by_role("button", name="long-run model")
+        assert_changes_image(page, STYLEGAN_IMAGE, long_run.click, "the model")
+        assert "mod-active" in long_run.get_attribute("class")
     print(f"\nbrowser test (notebook 14): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

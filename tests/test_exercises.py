@@ -153,6 +153,37 @@ FUNCTION_CASES = {
         [(lambda a, b, c: np.concatenate([b[:, :c], a[:, c:]], 1), "swapped"),
          (lambda a, b, c: np.concatenate([a[:, :2], b[:, 2:]], 1), "crossover 5"),
          (lambda a, b, c: np.concatenate([a[..., :c], b[..., c:]], -1), "wrong axis")]),
+    "forward_noise": (
+        ex.check_forward_noise, ex.forward_noise_reference,
+        [(lambda x, a, e: a[:, None, None, None] * x + (1 - a[:, None, None, None]) * e,
+          "without its square root"),
+         (lambda x, a, e: ex.forward_noise_reference(e, a, x), "swapped"),
+         (lambda x, a, e: np.sqrt(a.mean()) * x + np.sqrt(1 - a.mean()) * e, "differs from")]),
+    "cosine_alpha_bars": (
+        ex.check_cosine_alpha_bars, ex.cosine_alpha_bars_reference,
+        [(lambda n: ex.cosine_alpha_bars_reference(n + 1)[:n], "differs from"),
+         (lambda n: np.r_[1.0, ex.cosine_alpha_bars_reference(n)[:-1]], "t = 0 .. T - 1"),
+         (lambda n: np.sqrt(ex.cosine_alpha_bars_reference(n)), "not squared"),
+         (lambda n: np.cumprod(1 - np.linspace(1e-4, 0.02, n) * 1000 / n), "differs from")]),
+    "ddim_step": (
+        ex.check_ddim_step, ex.ddim_step_reference,
+        [(lambda x, e, a, b: ex.ddim_step_reference(x, e, b, a), "swapped"),
+         (lambda x, e, a, b: np.sqrt(b) * (x - np.sqrt(1 - a) * e) / np.sqrt(a), "noised again"),
+         # DDPM's mean without the fresh noise is not DDIM.
+         (lambda x, e, a, b: (x - (1 - a / b) / np.sqrt(1 - a) * e) / np.sqrt(a / b),
+          "differs from")]),
+    "ddpm_step": (
+        ex.check_ddpm_step, ex.ddpm_step_reference,
+        [(lambda x, e, b, a, ap, z: ex.ddpm_step_reference(x, e, b, a, ap, z, variance=b),
+          "beta~_t"),
+         (lambda x, e, b, a, ap, z: ex.ddpm_step_reference(x, e, b, a, ap, 0 * z), "no fresh"),
+         (lambda x, e, b, a, ap, z: x - b / np.sqrt(1 - a) * e
+          + np.sqrt(b * (1 - ap) / (1 - a)) * z, "not divided by sqrt(alpha_t)")]),
+    "guidance": (
+        ex.check_guidance, ex.guidance_reference,
+        [(lambda u, c, w: ex.guidance_reference(c, u, w), "swapped"),
+         (lambda u, c, w: w * c, "scales the conditional"),
+         (lambda u, c, w: c + w * (c - u), "w = 0 must give the unconditional")]),
 }
 
 

@@ -1,6 +1,8 @@
 """The StyleGAN of notebook 14 and its widget, with a tiny model: per-style codings and
 mixing, fixed noise, the style-mixing sampler, each phase updating only its network,
 a safe-mode save/load round trip, and the style-mixing widget driven headless."""
+import json
+
 import ipywidgets
 import keras
 import numpy as np
@@ -187,7 +189,66 @@ def test_widget_loads_the_saved_model_or_says_what_to_run(stylegan, tmp_path, mo
                                   stylegan.generator.get_weights()[0])
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("NOTEBOOK_PRESET", "smoke")
-    message = widgets.style_mixing_widget()
+    message = widgets.style_mixing_widget(long_run=False)
     assert isinstance(message, ipywidgets.HTML)
     assert "14_stylegan.ipynb" in message.value
     assert str(tmp_path / "models" / "smoke" / "stylegan.keras") in message.value
+
+
+def ship(generator, folder):
+    """A pretrained/ folder holding ``generator`` as the long-run StyleGAN."""
+    from helpers.support.pretrained import MANIFEST_NAME, sha256
+    folder.mkdir()
+    path = folder / "stylegan_generator.keras"
+    generator.save(path)
+    (folder / MANIFEST_NAME).write_text(json.dumps(
+        {"models": {"stylegan": {"file": path.name, "sha256": sha256(path)}}}))
+    return path
+
+
+def test_widget_offers_your_model_and_the_long_run_model(stylegan, tmp_path, monkeypatch):
+    from helpers.support import pretrained
+    shipped = small_stylegan(seed=5).generator
+    ship(shipped, tmp_path / "pretrained")
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path / "pretrained")
+    widget = widgets.style_mixing_widget(stylegan, seeds=(0, 1), crossover=3)
+    assert widget.model_picker in widget.children
+    assert list(widget.model_picker.options) == ["your model", "long-run model"]
+    assert widget.generator is stylegan.generator
+    yours = widget.mixed.copy()
+    widget.model_picker.value = "long-run model"
+    assert widget.generator is not stylegan.generator
+    np.testing.assert_array_equal(widget.generator.get_weights()[0], shipped.get_weights()[0])
+    assert not np.allclose(widget.mixed, yours), "switching models did not redraw"
+    expected = numpy(widget.generator(widget.per_style_codings(), noise=widget.noise))
+    np.testing.assert_allclose(widget.mixed, expected[1, ..., 0], atol=1e-5)
+    widget.model_picker.value = "your model"
+    np.testing.assert_allclose(widget.mixed, yours, atol=1e-6)
+    # Only yours when asked, or when nothing is shipped: no buttons then.
+    alone = widgets.style_mixing_widget(stylegan, long_run=False)
+    assert alone.model_picker not in alone.children
+
+
+def test_widget_shows_the_long_run_model_until_you_train_yours(tmp_path, monkeypatch):
+    from helpers.support import pretrained
+    ship(small_stylegan(seed=5).generator, tmp_path / "pretrained")
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path / "pretrained")
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("NOTEBOOK_PRESET", "smoke")
+    widget = widgets.style_mixing_widget()
+    assert isinstance(widget, widgets.StyleMixingWidget)
+    assert list(widget.model_picker.options) == ["long-run model"]
+    note = widget.children[0].value
+    assert "14_stylegan.ipynb" in note and "long-run model" in note
+
+
+def test_a_tampered_long_run_file_is_refused(tmp_path, monkeypatch):
+    from helpers.support import pretrained
+    path = ship(small_stylegan(seed=5).generator, tmp_path / "pretrained")
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path / "pretrained")
+    assert pretrained.load_pretrained("stylegan") is not None
+    assert pretrained.load_pretrained("dcgan") is None  # not shipped
+    with open(path, "ab") as file:
+        file.write(b"\0")
+    with pytest.raises(pretrained.PretrainedError, match="git checkout -- pretrained/"):
+        pretrained.load_pretrained("stylegan")

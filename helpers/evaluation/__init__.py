@@ -17,6 +17,7 @@ from helpers.evaluation.references import (BLUR, NOISE, ONE_CLASS, REAL, add_noi
                                            reference_distances)
 from helpers.evaluation.report import (SampleQuality, class_entropy, class_histogram,
                                        plot_class_histogram, sample_quality_report)
+from helpers.evaluation.long_run import generate, long_run_report
 
 __all__ = [
     "pca_mse", "reconstruction_mse",
@@ -25,5 +26,5 @@ __all__ = [
     "frechet_distance",
     "BLUR", "NOISE", "ONE_CLASS", "REAL", "add_noise", "blur", "reference_distances",
     "SampleQuality", "class_entropy", "class_histogram", "plot_class_histogram",
-    "sample_quality_report",
+    "sample_quality_report", "generate", "long_run_report",
 ]

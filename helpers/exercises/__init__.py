@@ -19,3 +19,4 @@ Usage::
 from helpers.exercises.common import CORRECT, NOT_ANSWERED, WRONG, NotAnswered, Result, Wrong
 from helpers.exercises.autoencoders import *  # noqa: F401,F403 (each module lists its checks)
 from helpers.exercises.gans import *  # noqa: F401,F403
+from helpers.exercises.diffusion import *  # noqa: F401,F403

@@ -75,18 +75,12 @@ def export(name: str, models: Path) -> Path:
 
 def measure(generator) -> dict[str, float]:
     """Sample quality as the notebooks report it (default preset's classifier and size)."""
-    import keras
-
     import helpers
-    codings_size = getattr(generator, "codings_size", None) or generator.input_shape[-1]
-    n_samples = helpers.preset_settings("sample_quality", "default").n_samples
-    codings = keras.random.normal((n_samples, codings_size), seed=helpers.SEED + 2)
+    from helpers.evaluation.long_run import generator_report
     classifier = helpers.load_or_train_classifier(preset="default")
-    images = generator.predict(codings, verbose=0, batch_size=250)
-    report = helpers.sample_quality_report(images, classifier, n_samples=n_samples,
-                                           label=f"{generator.name} (long run)")
+    report = generator_report(generator, classifier, label=f"{generator.name} (long run)")
     return {"frechet_distance": round(report.distance, 3),
-            "class_entropy": round(report.entropy, 3), "n_samples": n_samples}
+            "class_entropy": round(report.entropy, 3), "n_samples": report.n_samples}
 
 
 def main() -> int:

@@ -25,6 +25,19 @@ def generate(generator: keras.Model, codings: np.ndarray, batch_size: int = 250)
                            for start in range(0, len(codings), batch_size)])
 
 
+def generator_report(generator: keras.Model, classifier: keras.Model | None = None,
+                     data: FashionMNIST | None = None, label: str = "generated images",
+                     verbose: bool = True) -> SampleQuality:
+    """The sample-quality report of ``generator`` on the preset's number of codings drawn
+    as the notebooks draw theirs (seed ``SEED + 2``)."""
+    n_samples = preset_settings("sample_quality").n_samples
+    codings_size = getattr(generator, "codings_size", None) or generator.input_shape[-1]
+    codings = keras.ops.convert_to_numpy(
+        keras.random.normal((n_samples, codings_size), seed=SEED + 2))
+    return sample_quality_report(generate(generator, codings), classifier, data, label=label,
+                                 verbose=verbose)
+
+
 def long_run_report(name: str, classifier: keras.Model, data: FashionMNIST | None = None,
                     verbose: bool = True) -> SampleQuality | None:
     """The sample-quality report of the long-run generator ``name`` ("dcgan", "progan",
@@ -33,12 +46,7 @@ def long_run_report(name: str, classifier: keras.Model, data: FashionMNIST | Non
     generator = load_pretrained(name)
     if generator is None:
         return None
-    n_samples = preset_settings("sample_quality").n_samples
-    codings_size = getattr(generator, "codings_size", None) or generator.input_shape[-1]
-    codings = keras.ops.convert_to_numpy(
-        keras.random.normal((n_samples, codings_size), seed=SEED + 2))
-    report = sample_quality_report(generate(generator, codings), classifier, data,
-                                   label=f"long-run {name}", verbose=verbose)
+    report = generator_report(generator, classifier, data, f"long-run {name}", verbose)
     expected = pretrained_info(name)
     if report.n_samples == expected["n_samples"]:
         gap = abs(report.distance - expected["frechet_distance"]) / expected["frechet_distance"]

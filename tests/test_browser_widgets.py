@@ -1,11 +1,13 @@
-"""A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the three
+"""A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the four
 tests, headless Chromium through Playwright, a notebook run in the smoke preset
 with "Run All Cells" (its kernel shut down when the test ends). Notebook 08: the VAE's interpolation slider moved with the
 keyboard and the decoded image checked to change. Notebook 11: the conditional
 GAN explorer's class picker clicked, then a latent slider moved, and the
 generated image checked to change each time. Notebook 14: the StyleGAN
 style-mixing widget's crossover and truncation sliders moved and the long-run model
-picked, the mixed image checked to change each time.
+picked, the mixed image checked to change each time. Notebook 16: the diffusion
+explorer's step slider moved back, a class picked and the guidance lowered, the
+image checked to change each time.
 
 Each notebook trains its smoke models in the browser's kernel, into a models
 folder of the test's own, so the tests pass alone and in any order.
@@ -334,4 +336,35 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
         assert_changes_image(page, STYLEGAN_IMAGE, long_run.click, "the model")
         assert "mod-active" in long_run.get_attribute("class")
     print(f"\nbrowser test (notebook 14): widget shown {ran:.0f} s after the start; whole test "
+          f"{time.perf_counter() - started:.0f} s")
+
+
+DIFFUSION_NOTEBOOK = "notebooks/16_classifier_free_guidance.ipynb"
+DIFFUSION_CLASSES = ".diffusion-class"
+DIFFUSION_STEP = ".diffusion-step"
+DIFFUSION_GUIDANCE = ".diffusion-guidance"
+DIFFUSION_IMAGE = "img.diffusion-image"
+
+
+def test_diffusion_explorer_scrubs_the_reverse_process_in_a_browser(chromium, lab, tmp_path):
+    """Notebook 16 (smoke) in Lab: step back through the reverse process, pick another
+    class, then lower the guidance weight; the image must change each time."""
+    started = time.perf_counter()
+    with browser_page(chromium, tmp_path, lab.log_path) as page:
+        step = open_widget(page, lab, DIFFUSION_NOTEBOOK, DIFFUSION_STEP, DIFFUSION_IMAGE)
+        ran = time.perf_counter() - started
+        before = readout(step)
+        assert_changes_image(page, DIFFUSION_IMAGE,
+                             lambda: press_right(page, step, 3, key="ArrowLeft"), "the step")
+        assert readout(step) < before, (before, readout(step))
+        bag = page.locator(DIFFUSION_CLASSES).get_by_role("button", name="Bag", exact=True)
+        assert_changes_image(page, DIFFUSION_IMAGE, bag.click, "the class")
+        assert "mod-active" in bag.get_attribute("class")
+        guidance = page.locator(DIFFUSION_GUIDANCE).first
+        before = readout(guidance)
+        assert_changes_image(page, DIFFUSION_IMAGE,
+                             lambda: press_right(page, guidance, 4, key="ArrowLeft"),
+                             "the guidance weight")
+        assert readout(guidance) < before, (before, readout(guidance))
+    print(f"\nbrowser test (notebook 16): widget shown {ran:.0f} s after the start; whole test "
           f"{time.perf_counter() - started:.0f} s")

@@ -46,7 +46,7 @@ def test_notebook_structure(path):
                if cell.cell_type == "markdown"), "end with a 'What we saw' summary"
 
 
-CHAPTER_NOTEBOOKS = {"15": range(1, 9), "16": range(9, 15)}  # exercise notebook -> sections
+CHAPTER_NOTEBOOKS = {"17": range(1, 9), "18": range(9, 17)}  # exercise notebook -> sections
 
 
 @pytest.mark.parametrize("path", [path for path in NOTEBOOKS + SOLUTIONS if is_exercises(path)],

@@ -1,7 +1,7 @@
 """Write the blank exercise notebooks from their worked solutions (the one source of truth).
 
 Usage: ``python tools/make_exercises.py``  (then re-run the blanks for their outputs:
-``NOTEBOOK_PRESET=default python tools/run_notebooks.py notebooks/15_*.ipynb notebooks/16_*.ipynb``)
+``NOTEBOOK_PRESET=default python tools/run_notebooks.py notebooks/17_*.ipynb notebooks/18_*.ipynb``)
 
 ``notebooks/solutions/NN_exercises_*.ipynb`` -> ``notebooks/NN_exercises_*.ipynb``:
 

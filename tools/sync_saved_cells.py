@@ -42,6 +42,7 @@ MODULES = {
     "gan_training": ("12_gan_training_difficulties",),
     "progan": ("13_progressive_gans",),
     "stylegan": ("14_stylegan",),
+    "diffusion": ("15_diffusion_models",),
 }
 
 

@@ -1,4 +1,4 @@
-"""Self-checks for the exercise notebooks (15 and 16): call one on your answer.
+"""Self-checks for the exercise notebooks (17 and 18): call one on your answer.
 
 Each ``check_...`` prints one plain line and returns a :class:`Result` (true only
 when the answer is right):

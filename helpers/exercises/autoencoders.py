@@ -1,4 +1,4 @@
-"""Checks for the autoencoder exercises (notebook 15): PCA and the linear autoencoder,
+"""Checks for the autoencoder exercises (notebook 17): PCA and the linear autoencoder,
 tied weights, convolutional and recurrent shapes, denoising, sparsity, the VAE.
 
 Usage: ``from helpers import exercises as ex; ex.check_sampling(sample_codings)``

@@ -1,4 +1,4 @@
-"""Checks for the GAN exercises (notebook 16): the two training phases, DCGAN shapes,
+"""Checks for the GAN exercises (notebook 18): the two training phases, DCGAN shapes,
 conditional inputs, class entropy, the gradient penalty, ProGAN's and StyleGAN's layers.
 
 Usage: ``from helpers import exercises as ex; ex.check_adain(adain)``

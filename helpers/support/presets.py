@@ -141,7 +141,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # Fréchet distance at most this times an untrained generator's.
         "max_ratio_to_untrained": (1.0, 0.1, 0.1),
     },
-    # The exercise notebooks 15 and 16 (and their solutions): the few trainings they do.
+    # The exercise notebooks 17 and 18 (and their solutions): the few trainings they do.
     "exercises": {
         "linear_steps": (1_000, 1_000, 1_000),  # full-batch steps of the linear autoencoder (01)
         "train_size": (3_000, 20_000, None),   # the denoising exercise
@@ -217,6 +217,65 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "min_mixing_gap": (-1.0, 0.1, 0.1),
         # Fréchet distance at most this times an untrained generator's.
         "max_ratio_to_untrained": (0.9, 0.5, 0.2),
+    },
+    # Notebook 15: denoising diffusion (a U-Net predicting the noise, cosine schedule of
+    # n_steps, a moving average of its weights), sampled with DDPM and DDIM. Default measured
+    # on a 2-core CPU: 16-32-32 channels train at about 145 s per epoch at batch 64.
+    "diffusion": {
+        "train_size": (2_000, None, None),
+        "epochs": (1, 2, 30),
+        "batch_size": (64, 64, 128),
+        "widths": ((8, 16, 16), (16, 32, 32), (64, 128, 128)),  # channels at 28, 14, 7 pixels
+        "embedding_dim": (16, 32, 128),
+        "n_steps": (50, 200, 1_000),  # T
+        "learning_rate": (2e-3, 2e-3, 1e-3),
+        "ema_decay": (0.99, 0.999, 0.9999),
+        # The samples the metric judges: how many, DDIM steps and fresh noise (eta = 0:
+        # deterministic; 1: as much as DDPM's posterior). 2,000 fit the default budget.
+        "n_metric_samples": (200, 2_000, 5_000),
+        "sampling_steps": (10, 50, 100),
+        "sampling_eta": (1.0, 1.0, 1.0),
+        "n_check_images": (100, 300, 2_000),  # validation images for the noise-MSE check
+        "n_check_samples": (200, 250, 2_000),  # samples for the EMA and broken-sampler checks
+        "check_sampling_steps": (10, 25, 50),  # their DDIM steps (eta = 0)
+        "table_steps": ((5, 10), (10, 25, 50), (10, 25, 50, 100, 250)),  # eta = 0
+        "n_table_samples": (200, 200, 2_000),
+        "max_loss": (0.95, 0.2, 0.1),  # the last epoch's noise MSE (predicting zeros: 1)
+        # Told t = 0 at the last step, the noise MSE must be at least this times the right
+        # step's (smoke's 32 training steps have not learned to read t: not checked).
+        "min_wrong_step_ratio": (0.0, 2.0, 2.0),
+        # Fréchet distance at most this times an untrained network's; a broken sampler's at
+        # least this times the right one's; a walk's largest step at most this share of it.
+        "max_ratio_to_untrained": (0.95, 0.3, 0.2),
+        "min_broken_ratio": (1.02, 3.0, 3.0),  # the sign flipped
+        "min_zero_step_ratio": (0.0, 3.0, 3.0),  # told t = 0 (smoke: not checked, as above)
+        "max_walk_step": (0.9, 0.5, 0.5),
+        "must_beat_vae": (False, True, True),  # notebook 08's (smoke trains too little)
+    },
+    # Notebook 16: the same model given the class (hidden for class_dropout of each batch),
+    # sampled with classifier-free guidance.
+    "guided_diffusion": {
+        "train_size": (2_000, None, None),
+        "epochs": (1, 2, 30),
+        "batch_size": (64, 64, 128),
+        "widths": ((8, 16, 16), (16, 32, 32), (64, 128, 128)),
+        "embedding_dim": (16, 32, 128),
+        "n_steps": (50, 200, 1_000),
+        "learning_rate": (2e-3, 2e-3, 1e-3),
+        "ema_decay": (0.99, 0.999, 0.9999),
+        "class_dropout": (0.2, 0.2, 0.1),
+        "sampling_steps": (10, 25, 50),
+        "sampling_eta": (1.0, 1.0, 1.0),  # for the measured trade-off (figures: 0)
+        # The weight of the figures and the widget (measured: at least 90 % class agreement
+        # from w = 5 on, and the Fréchet distance lowest near it), and the weights measured.
+        "guidance": (5.0, 5.0, 5.0),
+        "guidance_weights": ((0.0, 1.0, 5.0), (0.0, 1.0, 3.0, 5.0, 7.0),
+                             (0.0, 1.0, 2.0, 3.0, 5.0, 7.0)),
+        "samples_per_class": (20, 50, 500),
+        # Class agreement at `guidance` at least this (a model that ignores the class: 10 %),
+        # and at least this much above w = 0's (smoke's 32 steps learn no class: not checked).
+        "min_agreement": (0.0, 0.9, 0.9),
+        "min_guidance_gain": (-1.0, 0.1, 0.1),
     },
 }
 

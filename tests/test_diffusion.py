@@ -33,6 +33,14 @@ def test_cosine_schedule_follows_its_formula():
     np.testing.assert_allclose(alpha_bars[:-5], expected[:-5], rtol=1e-6)  # the end is clipped
 
 
+def randomize_head(network, rng, scale=0.1):
+    """Random weights for the output layer, which starts at zero (predicting no noise), so
+    that what the network is given changes what it predicts."""
+    head = network.get_layer("predicted_noise")
+    head.set_weights([rng.normal(size=w.shape).astype("float32") * scale
+                      for w in head.get_weights()])
+
+
 def small_model(n_classes=None, class_dropout=0.0, n_steps=50):
     keras.utils.set_random_seed(0)
     network = build_unet(widths=(8, 16, 16), embedding_dim=16, n_classes=n_classes)
@@ -132,10 +140,7 @@ def test_ddim_eta_adds_seeded_noise_and_one_step_jumps_are_ddpm():
     # Visiting every step with eta = 1 is DDPM's sampler: the same mean and variance per
     # step, and the same draws in the same order, so the same images from the same seed.
     rng = np.random.default_rng(3)
-    for layer in model.network.layers:  # a non-zero head: the predicted noise matters
-        if layer.name == "predicted_noise":
-            layer.set_weights([rng.normal(size=w.shape).astype("float32") * 0.1
-                               for w in layer.get_weights()])
+    randomize_head(model.network, rng)  # the predicted noise matters
     every_step = ddim_sample(model.network, model.betas, noise, len(model.betas), eta=1.0,
                              seed=5)
     np.testing.assert_allclose(every_step, ddpm_sample(model.network, model.betas, noise, seed=5),
@@ -150,10 +155,7 @@ def test_guidance_formula_and_guided_prediction():
                                3 * conditional - 2 * unconditional)
     model = small_model(n_classes=10)
     network = model.network
-    for layer in network.layers:  # non-zero output head, so the class matters
-        if layer.name == "predicted_noise":
-            layer.set_weights([rng.normal(size=w.shape).astype("float32") * 0.1
-                               for w in layer.get_weights()])
+    randomize_head(network, rng)  # so the class matters
     x = rng.standard_normal((4, 28, 28, 1)).astype("float32")
     labels = np.array([1, 2, 3, 4])
     steps = np.full(4, 7, "int32")
@@ -180,10 +182,7 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
     from helpers import widgets
 
     model = small_model(n_classes=10)
-    for layer in model.ema_network.layers:  # a non-zero head, so every input matters
-        if layer.name == "predicted_noise":
-            layer.set_weights([np.random.default_rng(0).normal(size=w.shape).astype("float32")
-                               * 0.2 for w in layer.get_weights()])
+    randomize_head(model.ema_network, np.random.default_rng(0), scale=0.2)  # every input matters
     explorer = widgets.diffusion_explorer(model, n_sampling_steps=4, label=1, seed=3,
                                           guidance=2.0)
     assert isinstance(explorer, widgets.DiffusionExplorer) and explorer.conditional

@@ -182,7 +182,8 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
     from helpers import widgets
 
     model = small_model(n_classes=10)
-    randomize_head(model.ema_network, np.random.default_rng(0), scale=0.2)  # every input matters
+    # A non-zero head, so that every input matters.
+    randomize_head(model.ema_network, np.random.default_rng(0), scale=0.2)
     explorer = widgets.diffusion_explorer(model, n_sampling_steps=4, label=1, seed=3,
                                           guidance=2.0)
     assert isinstance(explorer, widgets.DiffusionExplorer) and explorer.conditional

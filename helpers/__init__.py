@@ -2,8 +2,8 @@
 
 - Lesson modules hold what a notebook teaches and later notebooks reuse, written
   from its ``#@save`` cells by ``tools/sync_saved_cells.py``: ``autoencoders``
-  (02, 06), ``vae`` (07), ``gan`` (08), ``cgan`` (10), ``gan_training`` (11),
-  ``progan`` (12), ``stylegan`` (13).
+  (02, 06), ``vae`` (08), ``gan`` (09), ``cgan`` (11), ``gan_training`` (12),
+  ``progan`` (13), ``stylegan`` (14), ``diffusion`` (15).
 - ``evaluation``: reconstruction errors, and sample quality (classifier, Fréchet
   distance, references, report; the long-run generators of ``pretrained/``).
 - ``widgets`` and ``exercises``: the interactive views and the exercise checks.

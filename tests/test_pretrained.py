@@ -52,3 +52,29 @@ def test_the_style_mixing_widget_finds_the_long_run_model(tmp_path, monkeypatch)
     assert list(widget.model_picker.options) == ["long-run model"]
     shipped = keras.models.load_model(pretrained_path("stylegan"), safe_mode=True)
     np.testing.assert_array_equal(widget.generator.get_weights()[0], shipped.get_weights()[0])
+
+
+def test_the_manifest_records_the_long_presets_settings():
+    """What shipped was trained with what the long preset says (tools/train_long.py)."""
+    from helpers.support.presets import LONG_RUN
+
+    for name, entry in MANIFEST["models"].items():
+        expected = {key: list(value) if isinstance(value, tuple) else value
+                    for key, value in LONG_RUN[name].items()}
+        assert entry["settings"] == expected, name
+
+
+def test_the_long_run_table_counts_training_images(monkeypatch):
+    from helpers.evaluation import long_run
+
+    assert long_run.training_images("progan", "default") == 16_000 * (1 + 2 + 5)
+    assert long_run.training_images("dcgan", "default") == 55_000 * 5
+    stylegan_epochs = helpers.preset_settings("stylegan", "long").epochs
+    assert long_run.training_images("stylegan", "long") == 55_000 * stylegan_epochs
+    report = helpers.SampleQuality(9.5, {}, np.ones(10), 2.3, 5_000)
+    shown = []
+    monkeypatch.setattr(long_run, "show_table", lambda header, rows: shown.append(rows))
+    long_run.show_long_run_comparison("stylegan", "StyleGAN", report, report, None, "default")
+    labels = [row[0] for row in shown[0]]
+    assert labels[:2] == ["StyleGAN (this notebook)", "StyleGAN, long run"]
+    assert "DCGAN, long run (its manifest)" in labels and "DCGAN (notebook 10)" not in labels

@@ -2,17 +2,19 @@
 the same codings (seed ``SEED + 2``), the same classifier, the same real images.
 
 Usage: ``report = long_run_report("stylegan", classifier, data)  # None if not shipped``
+(and ``show_long_run_comparison`` for the notebooks' table beside the default run)
 """
 from __future__ import annotations
 
 import keras
 import numpy as np
 
-from helpers.evaluation.classifier import SEED
+from helpers.evaluation.classifier import FULL_TRAIN_SIZE, SEED
 from helpers.evaluation.report import SampleQuality, sample_quality_report
 from helpers.support.data import FashionMNIST
-from helpers.support.presets import preset_settings
+from helpers.support.presets import DEFAULT_PRESET, LONG_PRESET, preset_settings
 from helpers.support.pretrained import load_pretrained, pretrained_info
+from helpers.support.tables import show_table
 
 # The manifest's distance, measured once with 5,000 samples, must be met within this share
 # (StyleGAN draws new noise each call, so its distance moves by about 1 %).
@@ -56,3 +58,44 @@ def long_run_report(name: str, classifier: keras.Model, data: FashionMNIST | Non
                 f"{expected['frechet_distance']:.2f} in pretrained/manifest.json: the "
                 f"classifier or the real images differ from those it was measured with.")
     return report
+
+
+def training_images(notebook: str, preset: str) -> int:
+    """Images seen in training by ``notebook``'s model under ``preset`` (every stage of the
+    progressive GAN)."""
+    settings = preset_settings(notebook, preset)
+    size = settings.train_size or FULL_TRAIN_SIZE
+    return size * (sum(settings.stage_epochs) if "stage_epochs" in settings else settings.epochs)
+
+
+def long_minutes(name: str) -> str:
+    """The long-run notebook's minutes, from the manifest: wall-clock / CPU (both cores)."""
+    info = pretrained_info(name)
+    return f"{info['notebook_wall_minutes']:.0f} / {info['notebook_cpu_minutes']:.0f} min"
+
+
+def show_long_run_comparison(name: str, label: str, report: SampleQuality,
+                             long_report: SampleQuality, dcgan_report: SampleQuality | None,
+                             preset: str) -> None:
+    """A table of this run's generator ``name`` beside its long run, notebook 10's DCGAN
+    (``dcgan_report``, when there is one) and, in the default preset, the long-run DCGAN.
+
+    Usage: ``show_long_run_comparison("stylegan", "StyleGAN", report, long_report, None, "default")``
+    """
+    rows = [(f"{label} (this notebook)", f"{training_images(name, preset):,}",
+             report.distance, report.entropy),
+            (f"{label}, long run", f"{training_images(name, LONG_PRESET):,}, {long_minutes(name)}",
+             long_report.distance, long_report.entropy)]
+    if dcgan_report is not None:
+        rows.append(("DCGAN (notebook 10)", f"{training_images('dcgan', preset):,}",
+                     dcgan_report.distance, dcgan_report.entropy))
+    # The long-run DCGAN is notebook 10's to measure; its manifest numbers were measured with
+    # the default preset's classifier and sample count, so they join only that table.
+    dcgan_info = pretrained_info("dcgan")
+    if dcgan_info is not None and preset == DEFAULT_PRESET:
+        rows.append(("DCGAN, long run (its manifest)",
+                     f"{training_images('dcgan', LONG_PRESET):,}, {long_minutes('dcgan')}",
+                     dcgan_info["frechet_distance"], dcgan_info["class_entropy"]))
+    show_table(["generator", "training images (minutes: wall / CPU)", "Fréchet distance",
+                "class entropy (nats)"],
+               [(row_label, images, f"{d:.2f}", f"{h:.2f}") for row_label, images, d, h in rows])

@@ -8,7 +8,8 @@ Usage: ``python tools/make_exercises.py``  (then re-run the blanks for their out
 - code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` becomes ``# your code here``
   (``...  # your code here`` inside a block, where Python needs a statement);
 - ``assert ex.check_...(...)`` becomes ``ex.check_...(...)``: a blank is not answered yet;
-- in markdown, ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` is dropped,
+- in markdown, ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` is dropped (and a
+  cell left empty with it),
   ``<!-- BLANK:`` ... ``-->`` is uncommented, `` (worked solutions)`` leaves the title, and
   links ``](../`` lose their ``../`` (the blanks sit one folder up).
 
@@ -64,7 +65,7 @@ def blank_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in solution.cells:
         if cell.cell_type == "code":
             blank.cells.append(nbformat.v4.new_code_cell(blank_code(cell.source)))
-        else:
+        elif blank_markdown(cell.source).strip():  # a cell that held only a solution goes
             blank.cells.append(nbformat.v4.new_markdown_cell(blank_markdown(cell.source)))
     return blank
 

@@ -20,3 +20,4 @@ from helpers.exercises.common import CORRECT, NOT_ANSWERED, WRONG, NotAnswered, 
 from helpers.exercises.autoencoders import *  # noqa: F401,F403 (each module lists its checks)
 from helpers.exercises.gans import *  # noqa: F401,F403
 from helpers.exercises.diffusion import *  # noqa: F401,F403
+from helpers.exercises.projects import *  # noqa: F401,F403

@@ -147,6 +147,21 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         "train_size": (3_000, 20_000, None),   # the denoising exercise
         "epochs": (3, 5, 10),
         "batch_size": (64, 64, 32),
+        # The three book projects (5.5, 8.7, 12.7-12.8), each at most 5 minutes in default.
+        "project_train_size": (2_000, None, None),  # 5.5: the unlabelled images
+        "n_labels": (500, 500, 500),                # 5.5: the labelled images
+        "dae_epochs": (1, 10, 20),
+        "classifier_epochs": (10, 40, 40),           # on the 500 labels
+        "project_vae_epochs": (1, 10, 50),
+        "gan_train_size": (1_000, 20_000, None),
+        "gan_epochs": (1, 3, 20),
+        # What the checks ask. Smoke trains for seconds: there they only catch broken plumbing.
+        "min_project_accuracy": (0.2, 0.65, 0.65),   # 5.5: each classifier on held-out images
+        "min_pretraining_gain": (-1.0, 0.005, 0.005),  # 5.5: pretrained minus scratch accuracy
+        "max_vae_ratio": (5.0, 1.0, 1.0),            # 8.7: distance over notebook 08's VAE's
+        "min_project_entropy": (0.0, 1.8, 1.8),      # nats: no collapse onto a few classes
+        "max_gan_ratio_to_untrained": (2.0, 0.15, 0.1),  # 12.7-12.8: distance over untrained's
+        "min_class_agreement": (0.0, 0.8, 0.9),      # 12.8 (a generator ignoring the class: 10 %)
     },
     # The DCGAN of notebook 10 (the book's generator, half the book's discriminator, learning
     # rates decayed to 0 over `epochs`): the book trains 50 epochs at batch 32.

@@ -331,7 +331,7 @@ def test_denoiser():
 
     expect(ex.check_denoiser(AlwaysNoisy(), identity, images, 0.5), ex.WRONG, "only while training")
     expect(ex.check_denoiser(None, identity, images, 0.5), ex.NOT_ANSWERED)
-    expect(ex.check_denoiser(MeanModel(), identity, images, 0.1), ex.WRONG, "between 0.2 and 1")
+    expect(ex.check_denoiser(MeanModel(), identity, images, 0.2), ex.WRONG, "between 0.3 and 1")
 
     class Shrinking(keras.Model):
         """Pulls its input a share of the way towards the mean image."""
@@ -343,7 +343,7 @@ def test_denoiser():
         def call(self, inputs, training=False):
             return inputs + self.share * (mean_image - inputs)
 
-    # Like a model trained on noisy targets (measured: 28-32 % won back), it beats the plain
+    # Like a model trained on noisy targets (measured: 15-32 % won back), it beats the plain
     # model but keeps most of the noise: 1 - 0.87^2 of it is about 24 %.
     expect(ex.check_denoiser(Shrinking(0.13), identity, images, 0.5), ex.WRONG,
            "wins back only", "clean images")

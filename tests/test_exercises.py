@@ -311,9 +311,10 @@ def test_linear_autoencoder():
 
 
 def test_denoiser():
-    """On heavy noise, always answering the mean image beats copying the noisy input, so the
-    mean model passes as the denoiser of an identity 'plain' model, and the reverse fails."""
-    images = np.random.default_rng(0).uniform(0, 1, (50, 28, 28)).astype("float32")
+    """Images close to their mean: always answering the mean image beats copying the noisy
+    input, so the mean model passes as the denoiser of an identity 'plain' model, and the
+    reverse fails."""
+    images = np.random.default_rng(0).uniform(0.4, 0.6, (50, 28, 28)).astype("float32")
     mean_image = images.mean(axis=0)
 
     class MeanModel(keras.Model):
@@ -321,17 +322,17 @@ def test_denoiser():
             return ops.zeros_like(inputs) + mean_image
 
     identity = keras.Sequential([keras.Input((28, 28)), keras.layers.Identity()])
-    expect(ex.check_denoiser(MeanModel(), identity, images, 0.5), ex.CORRECT, "MSE")
-    expect(ex.check_denoiser(identity, MeanModel(), images, 0.5), ex.WRONG, "is not below")
+    expect(ex.check_denoiser(MeanModel(), identity, images, 0.3), ex.CORRECT, "MSE")
+    expect(ex.check_denoiser(identity, MeanModel(), images, 0.3), ex.WRONG, "is not below")
     noisy_model = keras.Sequential([keras.Input((28, 28)), keras.layers.GaussianNoise(0.3)])
 
     class AlwaysNoisy(keras.Model):
         def call(self, inputs, training=False):
             return noisy_model(inputs, training=True)
 
-    expect(ex.check_denoiser(AlwaysNoisy(), identity, images, 0.5), ex.WRONG, "only while training")
-    expect(ex.check_denoiser(None, identity, images, 0.5), ex.NOT_ANSWERED)
-    expect(ex.check_denoiser(MeanModel(), identity, images, 0.2), ex.WRONG, "between 0.3 and 1")
+    expect(ex.check_denoiser(AlwaysNoisy(), identity, images, 0.3), ex.WRONG, "only while training")
+    expect(ex.check_denoiser(None, identity, images, 0.3), ex.NOT_ANSWERED)
+    expect(ex.check_denoiser(MeanModel(), identity, images, 0.5), ex.WRONG, "sigma = 0.3")
 
     class Shrinking(keras.Model):
         """Pulls its input a share of the way towards the mean image."""
@@ -343,11 +344,11 @@ def test_denoiser():
         def call(self, inputs, training=False):
             return inputs + self.share * (mean_image - inputs)
 
-    # Like a model trained on noisy targets (measured: 15-32 % won back), it beats the plain
-    # model but keeps most of the noise: 1 - 0.87^2 of it is about 24 %.
-    expect(ex.check_denoiser(Shrinking(0.13), identity, images, 0.5), ex.WRONG,
+    # Like a model trained on noisy targets (measured at sigma 0.3: 25-32 % won back), it
+    # beats the plain model but keeps most of the noise: 1 - 0.87^2 of it is about 24 %.
+    expect(ex.check_denoiser(Shrinking(0.13), identity, images, 0.3), ex.WRONG,
            "wins back only", "clean images")
-    expect(ex.check_denoiser(Shrinking(0.5), identity, images, 0.5), ex.CORRECT, "wins back")
+    expect(ex.check_denoiser(Shrinking(0.5), identity, images, 0.3), ex.CORRECT, "wins back")
 
 
 def test_conv_decoder_and_recurrent_encoder():

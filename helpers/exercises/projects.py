@@ -153,18 +153,24 @@ def check_vae_samples(decoder: Any, reference_decoder: Any) -> str:
             f"({yours.n_samples:,} samples), class entropy {yours.entropy:.2f} nats")
 
 
+def _far_from_untrained(report, untrained, what: str) -> None:
+    """Wrong unless ``report``'s distance is a small share of an untrained copy's."""
+    limit = _thresholds().max_gan_ratio_to_untrained
+    ratio = report.distance / untrained.distance
+    if ratio > limit:
+        raise Wrong(f"{what}: Fréchet distance {report.distance:.2f}, {ratio:.2f} times an "
+                    f"untrained copy's {untrained.distance:.2f} (at most {limit}): has it "
+                    "been trained?")
+
+
 def _trained_generator(generator: Any, what: str, classifier: Any):
     """The generator's quality report, after checking it is far from an untrained copy."""
     expect_model(generator, f"{what} (a Keras model)")
     report = _generator_quality(generator, what, classifier)
     untrained = _generator_quality(_untrained(generator, what), f"an untrained {what}",
                                    classifier, clip=True)
+    _far_from_untrained(report, untrained, what)
     settings = _thresholds()
-    ratio = report.distance / untrained.distance
-    if ratio > settings.max_gan_ratio_to_untrained:
-        raise Wrong(f"{what}: Fréchet distance {report.distance:.2f}, {ratio:.2f} times an "
-                    f"untrained copy's {untrained.distance:.2f} (at most "
-                    f"{settings.max_gan_ratio_to_untrained}): has it been trained?")
     if report.entropy < settings.min_project_entropy:
         raise Wrong(f"{what}: class entropy {report.entropy:.2f} nats (below "
                     f"{settings.min_project_entropy}): it has collapsed onto a few classes")
@@ -217,11 +223,8 @@ def check_conditional_generator(generator: Any) -> str:
     untrained_images, _ = _conditional_images(_untrained(generator, what), what, n)
     untrained = _quality(np.clip(untrained_images, 0, 1), f"an untrained copy of {what}",
                          classifier)
+    _far_from_untrained(report, untrained, what)
     settings = _thresholds()
-    ratio = report.distance / untrained.distance
-    if ratio > settings.max_gan_ratio_to_untrained:
-        raise Wrong(f"{what}: Fréchet distance {report.distance:.2f}, {ratio:.2f} times an "
-                    f"untrained copy's {untrained.distance:.2f}: has it been trained?")
     agreement = float(class_agreement(classifier, images, labels, N_CLASSES).mean())
     if agreement < settings.min_class_agreement:
         raise Wrong(f"the classifier agrees with the requested class for {agreement:.1%} of "

@@ -1,16 +1,20 @@
 """A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the four
-tests, headless Chromium through Playwright, a notebook run in the smoke preset
-with "Run All Cells" (its kernel shut down when the test ends). Notebook 08: the VAE's interpolation slider moved with the
-keyboard and the decoded image checked to change. Notebook 11: the conditional
-GAN explorer's class picker clicked, then a latent slider moved, and the
-generated image checked to change each time. Notebook 14: the StyleGAN
+tests, headless Chromium through Playwright, each test's notebook run with "Run All
+Cells" (its kernel shut down when the test ends). Notebook 08: the VAE's interpolation
+slider moved with the keyboard and the decoded image checked to change. Notebook 11:
+the conditional GAN explorer's class picker clicked, then a latent slider moved, and
+the generated image checked to change each time. Notebook 14: the StyleGAN
 style-mixing widget's crossover and truncation sliders moved and the long-run model
 picked, the mixed image checked to change each time. Notebook 16: the diffusion
 explorer's step slider moved back, a class picked and the guidance lowered, the
 image checked to change each time.
 
-Each notebook trains its smoke models in the browser's kernel, into a models
-folder of the test's own, so the tests pass alone and in any order.
+What runs in Lab is each notebook's own first cell and widget cells (and the cells
+they read, such as the data), copied from the committed notebook into a folder of
+the test run's own, over small untrained models of the notebook's classes saved
+where the widget cell looks: the whole notebooks, training included, run under
+nbval, so here only the widgets in a real browser are new. No test needs another
+to have run first.
 
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
@@ -33,13 +37,17 @@ from typing import NamedTuple
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "notebooks/08_variational_autoencoders.ipynb"
+NOTEBOOK = "08_variational_autoencoders.ipynb"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SLIDER = ".vae-interpolation-slider"
 DECODED = "img.vae-interpolation-decoded"
-RUN_TIMEOUT_MS = 180_000  # the whole notebook in the smoke preset, CPU busy or not
+RUN_TIMEOUT_MS = 120_000  # imports, data and the widget, CPU busy or not
+# What each notebook's widget cells read besides its first cell's names: the cells that
+# start so are copied too. The models they load are saved by ``widget_notebooks``.
+CELLS_READ = {"08_variational_autoencoders.ipynb": ("data = helpers.load_fashion_mnist",)}
+WIDGET_CALL = "helpers.widgets."
 
 
 def find_chromium():
@@ -80,8 +88,52 @@ def api(base_url, token, path, method="GET"):
         return response.read()
 
 
+def widget_cells(notebook: str) -> list[str]:
+    """The sources of the committed notebook's first code cell, the cells its widget
+    cells read (``CELLS_READ``) and its widget cells, in notebook order."""
+    import nbformat
+
+    cells = [cell for cell in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
+             if cell.cell_type == "code"]
+    read = CELLS_READ.get(notebook, ())
+    kept = [cell.source for index, cell in enumerate(cells)
+            if index == 0 or WIDGET_CALL in cell.source
+            or any(cell.source.startswith(start) for start in read)]
+    assert any(WIDGET_CALL in source for source in kept), f"{notebook} shows no widget"
+    return kept
+
+
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def widget_notebooks(tmp_path_factory):
+    """A folder with ``notebooks/`` (the four widget notebooks, cut to ``widget_cells``)
+    and ``models/smoke/`` (an untrained model for each, where its widget cell looks)."""
+    import nbformat
+    import numpy as np
+
+    from small_models import randomize_head, small_cgan, small_diffusion, small_stylegan
+    from vae_models import small_vae
+
+    root = tmp_path_factory.mktemp("widgets")
+    models = root / "models" / "smoke"
+    models.mkdir(parents=True)
+    small_vae().save(models / "vae.keras")
+    small_cgan().save(models / "cgan.keras")
+    small_stylegan().save(models / "stylegan.keras")
+    diffusion = small_diffusion(n_classes=10, class_dropout=0.1)
+    for network in (diffusion.network, diffusion.ema_network):  # so the class matters
+        randomize_head(network, np.random.default_rng(0))
+    diffusion.save(models / "guided_diffusion.keras")
+    (root / "notebooks").mkdir()
+    for notebook in (NOTEBOOK, CGAN_NOTEBOOK, STYLEGAN_NOTEBOOK, DIFFUSION_NOTEBOOK):
+        cells = [nbformat.v4.new_code_cell(source) for source in widget_cells(notebook)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+            "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}),
+            root / "notebooks" / notebook)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, widget_notebooks):
     """JupyterLab on a free port of 127.0.0.1, one server for every test here (each
     opens its own notebook and kernel); yields a ``Lab``: base URL, token, log path."""
     tmp_path = tmp_path_factory.mktemp("lab")
@@ -99,15 +151,15 @@ def lab(tmp_path_factory):
         path = tmp_path / "lab-settings" / "@jupyterlab" / folder
         path.mkdir(parents=True, exist_ok=True)
         (path / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
-    # The notebooks train their smoke models in the browser's kernels, into a folder of
-    # this test run's own: the tests need no other test to have run first, and workers
-    # running notebooks beside them never share a model file with them.
-    env = dict(os.environ, NOTEBOOK_PRESET="smoke", NOTEBOOK_MODELS_DIR=str(tmp_path / "models"))
+    # The widget cells load the untrained models of ``widget_notebooks``, never a model
+    # file that a worker running the whole notebooks beside this test is writing.
+    env = dict(os.environ, NOTEBOOK_PRESET="smoke",
+               NOTEBOOK_MODELS_DIR=str(widget_notebooks / "models"))
     env.pop("MPLBACKEND", None)  # the kernel's inline backend, as for a reader
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={ROOT}",
+               f"--ServerApp.root_dir={widget_notebooks / 'notebooks'}",
                f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
                f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}"]
     log_path = tmp_path / "jupyterlab.log"
@@ -278,7 +330,7 @@ def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_
           f"whole test {time.perf_counter() - started:.0f} s")
 
 
-CGAN_NOTEBOOK = "notebooks/11_conditional_gans.ipynb"
+CGAN_NOTEBOOK = "11_conditional_gans.ipynb"
 CGAN_PICKER = ".cgan-class-picker"
 CGAN_SLIDER = ".cgan-latent-slider"
 CGAN_IMAGE = "img.cgan-image"
@@ -286,7 +338,7 @@ CGAN_IMAGE = "img.cgan-image"
 
 def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chromium, lab,
                                                                              tmp_path):
-    """Notebook 11 (smoke) in Lab: pick another class, then move a latent slider; the
+    """Notebook 11's widget cell in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:
@@ -306,7 +358,7 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
           f"{time.perf_counter() - started:.0f} s")
 
 
-STYLEGAN_NOTEBOOK = "notebooks/14_stylegan.ipynb"
+STYLEGAN_NOTEBOOK = "14_stylegan.ipynb"
 STYLEGAN_SLIDER = ".stylegan-crossover"
 STYLEGAN_PSI = ".stylegan-psi"
 STYLEGAN_IMAGE = "img.stylegan-mixed"
@@ -315,7 +367,7 @@ STYLEGAN_MODELS = ".stylegan-model"
 
 def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
                                                                           tmp_path):
-    """Notebook 14 (smoke) in Lab: move the style-mixing widget's crossover slider, then
+    """Notebook 14's widget cell in Lab: move the style-mixing widget's crossover slider, then
     its truncation slider, then pick the long-run model; the mixed image must change
     each time."""
     started = time.perf_counter()
@@ -339,7 +391,7 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
           f"{time.perf_counter() - started:.0f} s")
 
 
-DIFFUSION_NOTEBOOK = "notebooks/16_classifier_free_guidance.ipynb"
+DIFFUSION_NOTEBOOK = "16_classifier_free_guidance.ipynb"
 DIFFUSION_CLASSES = ".diffusion-class"
 DIFFUSION_STEP = ".diffusion-step"
 DIFFUSION_GUIDANCE = ".diffusion-guidance"
@@ -347,7 +399,7 @@ DIFFUSION_IMAGE = "img.diffusion-image"
 
 
 def test_diffusion_explorer_scrubs_the_reverse_process_in_a_browser(chromium, lab, tmp_path):
-    """Notebook 16 (smoke) in Lab: step back through the reverse process, pick another
+    """Notebook 16's widget cell in Lab: step back through the reverse process, pick another
     class, then lower the guidance weight; the image must change each time."""
     started = time.perf_counter()
     with browser_page(chromium, tmp_path, lab.log_path) as page:

@@ -8,32 +8,9 @@ import pytest
 
 import helpers
 from helpers import widgets
+from small_models import CGAN_CODINGS_SIZE as CODINGS_SIZE, N_CLASSES, small_cgan
 from widget_png import from_png
 from helpers.cgan import ConditionalGAN, class_agreement
-
-CODINGS_SIZE = 6
-N_CLASSES = 10
-
-
-def small_cgan(seed=0):
-    """Dense G([z, one-hot]) and D([x, one-hot]), untrained, the notebook's structure."""
-    keras.utils.set_random_seed(seed)
-    codings, classes = keras.Input((CODINGS_SIZE,)), keras.Input((N_CLASSES,))
-    hidden = keras.layers.Dense(16, activation="leaky_relu")(
-        keras.layers.Concatenate()([codings, classes]))
-    pixels = keras.layers.Dense(28 * 28, activation="sigmoid")(hidden)
-    generator = keras.Model([codings, classes], keras.layers.Reshape((28, 28))(pixels),
-                            name="generator")
-    images, classes_d = keras.Input((28, 28)), keras.Input((N_CLASSES,))
-    hidden = keras.layers.Concatenate()([keras.layers.Flatten()(images), classes_d])
-    hidden = keras.layers.Dense(16, activation="leaky_relu")(hidden)
-    logit = keras.layers.Dense(1)(hidden)  # logits, as in the notebook
-    discriminator = keras.Model([images, classes_d], logit, name="discriminator")
-    cgan = ConditionalGAN(generator, discriminator, CODINGS_SIZE, n_classes=N_CLASSES,
-                          seed=seed, name="cgan")
-    cgan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
-                 g_optimizer=keras.optimizers.RMSprop(1e-2))
-    return cgan
 
 
 @pytest.fixture(scope="module")

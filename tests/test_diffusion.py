@@ -9,6 +9,7 @@ import pytest
 from helpers.diffusion import (Diffusion, SinusoidalEmbedding, build_unet, cosine_betas,
                            ddim_sample, ddim_steps, ddpm_sample, guided_noise, linear_betas,
                            null_class, predict_noise)
+from small_models import randomize_head, small_diffusion
 
 
 @pytest.mark.parametrize("betas", [linear_betas(1_000), linear_betas(100), cosine_betas(200)],
@@ -33,25 +34,8 @@ def test_cosine_schedule_follows_its_formula():
     np.testing.assert_allclose(alpha_bars[:-5], expected[:-5], rtol=1e-6)  # the end is clipped
 
 
-def randomize_head(network, rng, scale=0.1):
-    """Random weights for the output layer, which starts at zero (predicting no noise), so
-    that what the network is given changes what it predicts."""
-    head = network.get_layer("predicted_noise")
-    head.set_weights([rng.normal(size=w.shape).astype("float32") * scale
-                      for w in head.get_weights()])
-
-
-def small_model(n_classes=None, class_dropout=0.0, n_steps=50):
-    keras.utils.set_random_seed(0)
-    network = build_unet(widths=(8, 16, 16), embedding_dim=16, n_classes=n_classes)
-    model = Diffusion(network, cosine_betas(n_steps), ema_decay=0.9, n_classes=n_classes,
-                      class_dropout=class_dropout, seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
-
-
 def test_closed_form_matches_iterating_the_one_step_process():
-    model = small_model()
+    model = small_diffusion()
     betas = np.array(model.betas)
     rng = np.random.default_rng(0)
     clean = rng.uniform(-1, 1, (1, 28, 28, 1)).astype("float32")
@@ -95,9 +79,10 @@ def test_unet_maps_noisy_images_and_steps_to_noise_of_the_same_shape():
 
 
 def test_train_step_and_safe_mode_round_trip(tmp_path):
-    model = small_model(n_classes=10, class_dropout=0.2)
+    model = small_diffusion(n_classes=10, class_dropout=0.2)
     images = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32")
     labels = np.arange(32) % 10
+    model.run_eagerly = True  # two steps: faster than tracing the step into a graph
     before = [w.copy() for w in model.ema_network.get_weights()]
     history = model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
@@ -109,12 +94,13 @@ def test_train_step_and_safe_mode_round_trip(tmp_path):
     assert isinstance(reloaded, Diffusion) and reloaded.n_classes == 10
     for a, b in zip(reloaded.ema_network.get_weights(), after):
         np.testing.assert_array_equal(a, b)
+    reloaded.run_eagerly = True
     reloaded.fit(images, labels, batch_size=16, epochs=1, verbose=0)
     assert int(reloaded.optimizer.iterations) == 4  # the optimizer's state came back
 
 
 def test_ddim_with_no_noise_is_deterministic_and_ddpm_is_seeded():
-    model = small_model()
+    model = small_diffusion()
     noise = np.random.default_rng(1).standard_normal((4, 28, 28, 1)).astype("float32")
     first = ddim_sample(model.network, model.betas, noise, 5)
     np.testing.assert_array_equal(first, ddim_sample(model.network, model.betas, noise, 5))
@@ -128,7 +114,7 @@ def test_ddim_with_no_noise_is_deterministic_and_ddpm_is_seeded():
 def test_ddim_eta_adds_seeded_noise_and_one_step_jumps_are_ddpm():
     """eta = 0 ignores the seed; eta > 0 draws fresh noise from it; and DDIM with eta = 1
     over every step is DDPM's ancestral sampler (same posterior mean and variance)."""
-    model = small_model()
+    model = small_diffusion()
     noise = np.random.default_rng(2).standard_normal((3, 28, 28, 1)).astype("float32")
     deterministic = ddim_sample(model.network, model.betas, noise, 5, seed=1)
     np.testing.assert_array_equal(deterministic,
@@ -153,7 +139,7 @@ def test_guidance_formula_and_guided_prediction():
     np.testing.assert_allclose(guided_noise(unconditional, conditional, 1.0), conditional)
     np.testing.assert_allclose(guided_noise(unconditional, conditional, 3.0),
                                3 * conditional - 2 * unconditional)
-    model = small_model(n_classes=10)
+    model = small_diffusion(n_classes=10)
     network = model.network
     randomize_head(network, rng)  # so the class matters
     x = rng.standard_normal((4, 28, 28, 1)).astype("float32")
@@ -168,7 +154,7 @@ def test_guidance_formula_and_guided_prediction():
 
 
 def test_ddim_path_runs_from_the_noise_to_the_result():
-    model = small_model()
+    model = small_diffusion()
     noise = np.random.default_rng(2).standard_normal((2, 28, 28, 1)).astype("float32")
     images, path = ddim_sample(model.network, model.betas, noise, 5, keep_path=True)
     assert [t for t, _ in path] == list(ddim_steps(50, 5))
@@ -181,7 +167,7 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
 
     from helpers import widgets
 
-    model = small_model(n_classes=10)
+    model = small_diffusion(n_classes=10)
     # A non-zero head, so that every input matters.
     randomize_head(model.ema_network, np.random.default_rng(0), scale=0.2)
     explorer = widgets.diffusion_explorer(model, n_sampling_steps=4, label=1, seed=3,
@@ -201,7 +187,7 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
         before = explorer.states[-1].copy()
         control.value = value
         assert not np.allclose(explorer.states[-1], before), f"{control.description} did nothing"
-    unconditional = widgets.diffusion_explorer(small_model(), n_sampling_steps=3)
+    unconditional = widgets.diffusion_explorer(small_diffusion(), n_sampling_steps=3)
     assert not unconditional.conditional and unconditional.class_picker not in unconditional.children
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
     message = widgets.diffusion_explorer()

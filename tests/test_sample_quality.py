@@ -1,3 +1,4 @@
+import os
 import warnings
 
 import keras
@@ -157,6 +158,19 @@ def test_classifier_reloads_in_safe_mode_from_its_cache(trained, data, monkeypat
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(features(explicit, images), features(classifier, images),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_a_kernel_loads_the_classifier_once_until_its_file_changes(trained, data, monkeypatch):
+    classifier, models = trained
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(models))
+    monkeypatch.delenv("NOTEBOOK_RETRAIN", raising=False)
+    first = load_or_train_classifier("smoke", data, verbose=0)
+    assert load_or_train_classifier("smoke", data, verbose=0) is first
+    path = classifier_path("smoke")
+    classifier.save(path)  # as retraining it writes the file again
+    later = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(later, later))
+    assert load_or_train_classifier("smoke", data, verbose=0) is not first
 
 
 def test_report_places_real_images_near_the_floor(classifier, data, capsys):

@@ -9,28 +9,9 @@ import numpy as np
 import pytest
 
 from helpers import widgets
+from small_models import STYLEGAN_CODINGS_SIZE as CODINGS_SIZE, small_stylegan
 from widget_png import from_png
 from helpers.stylegan import StyleGAN, StyleGenerator
-
-CODINGS_SIZE = 8
-
-
-def small_stylegan(seed=0, mixing_probability=0.9):
-    keras.utils.set_random_seed(seed)
-    generator = StyleGenerator(CODINGS_SIZE, w_size=8, mapping_depth=2, filters=(8, 4, 4),
-                               seed=seed)
-    generator.build((None, CODINGS_SIZE))
-    discriminator = keras.Sequential([
-        keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 4, strides=4),
-        keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
-    stylegan = StyleGAN(generator, discriminator, CODINGS_SIZE,
-                        mixing_probability=mixing_probability, seed=seed, name="stylegan")
-    stylegan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
-                     g_optimizer=keras.optimizers.RMSprop(1e-2))
-    # Some noise strength, as after training (the layers start at zero).
-    for layer in generator.noises:
-        layer.set_weights([np.full(layer.scale.shape, 0.5, "float32")])
-    return stylegan
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ Usage::
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 
 import keras
@@ -76,6 +77,18 @@ def metric_data(data: FashionMNIST | None = None, preset: str | None = None) -> 
     return _METRIC_DATA[train_size]
 
 
+# path -> (the file's mtime and size, the classifier loaded from it, its test accuracy): a
+# kernel loads and evaluates it once, not at every check or report that measures with it.
+_LOADED: dict[Path, tuple[tuple[int, int], keras.Model, float]] = {}
+# classifier -> its "features" sub-model, built (and traced by predict) once.
+_EXTRACTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
 def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | None = None,
                              verbose: int | str = "auto", retrain: bool = False) -> keras.Model:
     """The preset's sample-quality classifier: loaded from its cache, or trained and saved.
@@ -95,9 +108,14 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     # distance measured with it afterwards: the classifier always gets its own share.
     data = metric_data(data, preset)
     if path.is_file() and not retrain:
-        classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
         how = (f"loaded from {shown_path(path)} (notebook 09 trains it again when "
                f"{RETRAIN_VARIABLE}=1)")
+        cached = _LOADED.get(path)
+        if cached is None or cached[0] != _stamp(path):
+            classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
+            _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)
+            cached = _LOADED[path] = (_stamp(path), classifier, accuracy)
+        classifier, accuracy = cached[1], cached[2]
     else:
         train_images = data.X_train[:settings.train_size]
         train_labels = data.y_train[:settings.train_size]
@@ -112,7 +130,7 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
         save_atomically(classifier, path)
         how = (f"trained on {len(train_images):,} images for {settings.epochs} epoch(s) "
                f"in {seconds:.0f} s, saved to {shown_path(path)}")
-    _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)
+        _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)
     print(f"Sample-quality classifier {how}; test accuracy {accuracy:.1%}")
     # What the notebook draws next must not depend on whether the cache existed.
     keras.utils.set_random_seed(SEED)
@@ -150,8 +168,11 @@ def features(classifier: keras.Model, images: np.ndarray, batch_size: int = 500)
     Usage: ``features(classifier, data.X_test[:1000]).shape  # (1000, 128)``
     """
     images = check_images(images)
-    extractor = keras.Model(classifier.inputs, classifier.get_layer(FEATURES_LAYER).output)
-    return extractor.predict(images, batch_size=batch_size, verbose=0).astype(np.float64)
+    if classifier not in _EXTRACTORS:
+        _EXTRACTORS[classifier] = keras.Model(classifier.inputs,
+                                              classifier.get_layer(FEATURES_LAYER).output)
+    extracted = _EXTRACTORS[classifier].predict(images, batch_size=batch_size, verbose=0)
+    return extracted.astype(np.float64)
 
 
 def predicted_classes(classifier: keras.Model, images: np.ndarray) -> np.ndarray:

@@ -215,16 +215,29 @@ def get_config(self):
 class StyleGAN(GAN):
     """The GAN of notebook 09 with a StyleGenerator and style-mixing regularization: in
     both phases, a share ``mixing_probability`` of the fakes is made from two codings,
-    switched at a random crossover (1 to n_styles - 1)."""
+    switched at a random crossover (1 to n_styles - 1). With ``ema_decay`` above 0, it
+    also keeps ``average_generator``, a moving average of the generator's weights to
+    sample from."""
 
     def __init__(self, generator, discriminator, codings_size, mixing_probability=0.9,
-                 seed=None, **kwargs):
+                 ema_decay=0.0, seed=None, **kwargs):
         super().__init__(generator, discriminator, codings_size, seed=seed, **kwargs)
-        self.mixing_probability = mixing_probability
+        self.mixing_probability, self.ema_decay = mixing_probability, ema_decay
+        self.average_generator = None
+        if ema_decay:  # a copy of the generator, starting from its weights
+            self.average_generator = type(generator).from_config(
+                {**generator.get_config(), "name": "average_generator"})
+            self.average_generator.build((None, codings_size))
+            self.average_generator.set_weights(generator.get_weights())
+
+    @property
+    def sampling_generator(self):
+        """The generator to draw images with: the moving average when there is one."""
+        return self.generator if self.average_generator is None else self.average_generator
 
     def get_config(self):
         return {**super(StyleGAN, self).get_config(),
-                "mixing_probability": self.mixing_probability}
+                "mixing_probability": self.mixing_probability, "ema_decay": self.ema_decay}
 
 
 # notebooks/14_stylegan.ipynb, cell 29
@@ -240,7 +253,19 @@ def sample_codings(self, batch_size):
     return self.generator.mix(first, second, ops.where(mixed, crossover, n_styles))
 
 
-# notebooks/14_stylegan.ipynb, cell 57
+# notebooks/14_stylegan.ipynb, cell 33
+@add_to_class(StyleGAN)
+def train_step(self, data):
+    logs = GAN.train_step(self, data)  # notebook 09's two phases
+    if self.average_generator is not None:
+        decay = self.ema_decay
+        for average, weight in zip(self.average_generator.trainable_weights,
+                                   self.generator.trainable_weights):
+            average.assign(decay * average + (1 - decay) * weight)
+    return logs
+
+
+# notebooks/14_stylegan.ipynb, cell 62
 def mean_w(generator, n=10_000, seed=0):
     """w-bar: the mean of the mapping network's outputs over ``n`` codings z ~ N(0, I)."""
     codings = keras.random.normal((n, generator.codings_size), seed=seed)

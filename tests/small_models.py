@@ -33,22 +33,23 @@ def small_cgan(seed=0):
     return cgan
 
 
-def small_stylegan(seed=0, mixing_probability=0.9):
+def small_stylegan(seed=0, mixing_probability=0.9, ema_decay=0.0):
     """A StyleGenerator (w of 8, 2 mapping layers, 8-4-4 channels) and a one-convolution
     discriminator, untrained, with some noise strength as after training."""
     keras.utils.set_random_seed(seed)
     generator = StyleGenerator(STYLEGAN_CODINGS_SIZE, w_size=8, mapping_depth=2,
                                filters=(8, 4, 4), seed=seed)
     generator.build((None, STYLEGAN_CODINGS_SIZE))
+    for layer in generator.noises:  # the layers start at zero
+        layer.set_weights([np.full(layer.scale.shape, 0.5, "float32")])
     discriminator = keras.Sequential([
         keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 4, strides=4),
         keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
     stylegan = StyleGAN(generator, discriminator, STYLEGAN_CODINGS_SIZE,
-                        mixing_probability=mixing_probability, seed=seed, name="stylegan")
+                        mixing_probability=mixing_probability, ema_decay=ema_decay, seed=seed,
+                        name="stylegan")
     stylegan.compile(d_optimizer=keras.optimizers.RMSprop(1e-2),
                      g_optimizer=keras.optimizers.RMSprop(1e-2))
-    for layer in generator.noises:  # the layers start at zero
-        layer.set_weights([np.full(layer.scale.shape, 0.5, "float32")])
     return stylegan
 
 

@@ -102,6 +102,36 @@ def test_fit_and_safe_mode_round_trip(tmp_path):
     reloaded.fit(images, batch_size=16, epochs=1, verbose=0)  # compiled, trainable
 
 
+def test_the_moving_average_follows_its_formula_and_survives_a_round_trip(tmp_path):
+    decay = 0.5
+    stylegan = small_stylegan(ema_decay=decay)
+    assert stylegan.sampling_generator is stylegan.average_generator
+    generator, average = stylegan.generator, stylegan.average_generator
+    for a, b in zip(average.get_weights(), generator.get_weights()):
+        np.testing.assert_array_equal(a, b)  # it starts from the generator's weights
+    images = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
+    before = [numpy(w) for w in average.trainable_weights]
+    stylegan.train_step(images)
+    after = [numpy(w) for w in generator.trainable_weights]
+    assert any(not np.allclose(a, b) for a, b in zip(before, after)), "the generator did not move"
+    for old, new, averaged in zip(before, after, average.trainable_weights):
+        np.testing.assert_allclose(numpy(averaged), decay * old + (1 - decay) * new, rtol=1e-5,
+                                   atol=1e-6)
+    stylegan.save(tmp_path / "stylegan.keras")
+    reloaded = keras.models.load_model(tmp_path / "stylegan.keras", safe_mode=True)
+    assert reloaded.ema_decay == decay
+    for a, b in zip(reloaded.average_generator.get_weights(), average.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    z, noise = codings(4, 6), fixed_noise(generator, 4)
+    np.testing.assert_allclose(numpy(reloaded.sampling_generator(z, noise=noise)),
+                               numpy(average(z, noise=noise)), rtol=1e-5, atol=1e-6)
+
+
+def test_without_a_decay_there_is_no_average_and_samples_come_from_the_generator(stylegan):
+    assert stylegan.average_generator is None and stylegan.ema_decay == 0
+    assert stylegan.sampling_generator is stylegan.generator
+
+
 def test_widget_redraws_with_the_crossover_and_the_seeds(stylegan):
     widget = widgets.style_mixing_widget(stylegan, seeds=(0, 1), crossover=2)
     assert isinstance(widget, widgets.StyleMixingWidget)

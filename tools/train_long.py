@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 MODELS = {
     "dcgan": ("10_deep_convolutional_gans.ipynb", "dcgan.keras", "generator"),
     "progan": ("13_progressive_gans.ipynb", "progan_generator.keras", None),
-    "stylegan": ("14_stylegan.ipynb", "stylegan.keras", "generator"),
+    "stylegan": ("14_stylegan.ipynb", "stylegan.keras", "sampling_generator"),
 }
 
 

@@ -35,7 +35,8 @@ class StyleMixingWidget(ShortRepr, widgets.VBox):
                  crossover: int | None = None, noise_seed: int = 0, psi: float = 1.0,
                  note: str = ""):
         models = stylegan if isinstance(stylegan, dict) else {YOUR_MODEL: stylegan}
-        self.generators = {name: getattr(model, "generator", model)
+        # A StyleGAN draws with its sampling generator (its moving average, if it keeps one).
+        self.generators = {name: getattr(model, "sampling_generator", model)
                            for name, model in models.items()}
         self.model_picker = widgets.ToggleButtons(options=list(self.generators),
                                                   description="model")

@@ -110,12 +110,12 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     if path.is_file() and not retrain:
         how = (f"loaded from {shown_path(path)} (notebook 09 trains it again when "
                f"{RETRAIN_VARIABLE}=1)")
-        cached = _LOADED.get(path)
-        if cached is None or cached[0] != _stamp(path):
+        stamp, cached = _stamp(path), _LOADED.get(path)
+        if cached is None or cached[0] != stamp:
             classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
             _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, verbose=0)
-            cached = _LOADED[path] = (_stamp(path), classifier, accuracy)
-        classifier, accuracy = cached[1], cached[2]
+            cached = _LOADED[path] = (stamp, classifier, accuracy)
+        _, classifier, accuracy = cached
     else:
         train_images = data.X_train[:settings.train_size]
         train_labels = data.y_train[:settings.train_size]

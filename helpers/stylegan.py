@@ -60,9 +60,10 @@ class AdaIN(keras.layers.Layer):
     def call(self, inputs):
         features, style = inputs
         mean, variance = ops.moments(features, axes=(1, 2), keepdims=True)
-        normalized = (features - mean) * ops.rsqrt(variance + self.epsilon)
         scale, bias = ops.split(ops.cast(style, features.dtype), 2, axis=-1)
-        return (1 + scale[:, None, None, :]) * normalized + bias[:, None, None, :]
+        # (1 + s) (x - mean) / std + b, as x * gain + offset: two passes over the maps, not four
+        gain = (1 + scale[:, None, None, :]) * ops.rsqrt(variance + self.epsilon)
+        return features * gain + (bias[:, None, None, :] - mean * gain)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]

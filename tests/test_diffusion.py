@@ -149,7 +149,8 @@ def test_guidance_formula_and_guided_prediction():
     uncond = network.predict_on_batch([x, steps, np.full(4, 10)])
     np.testing.assert_allclose(predict_noise(network, x, 7, labels, 2.5),
                                uncond + 2.5 * (cond - uncond), atol=1e-5)
-    # predict_noise runs the network through XLA: the same sums in another order.
+    # predict_noise may run the network through XLA (large networks): the same sums in
+    # another order.
     np.testing.assert_allclose(predict_noise(network, x, 7, labels, 1.0), cond, atol=1e-5)
 
 
@@ -192,3 +193,14 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
     message = widgets.diffusion_explorer()
     assert "guided_diffusion.keras" in message.value
+
+
+@pytest.mark.parametrize("widths, embedding_dim, xla", [((8, 16, 16), 16, False),
+                                                        ((16, 32, 32), 32, True)])
+def test_predict_noise_compiles_with_xla_only_networks_large_enough_to_gain(
+        widths, embedding_dim, xla, monkeypatch):
+    network = build_unet(widths=widths, embedding_dim=embedding_dim)
+    # No network call: only the choice is tested (compiling would take a second).
+    monkeypatch.setattr(network, "predict_on_batch", lambda inputs: np.zeros_like(inputs[0]))
+    predict_noise(network, np.zeros((2, 28, 28, 1), "float32"), 3)
+    assert network.jit_compile is xla

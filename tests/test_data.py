@@ -36,6 +36,25 @@ def test_subsets_keep_the_first_images(dataset):
         load_fashion_mnist(train_size=0)
 
 
+def test_each_file_is_decoded_once_until_it_changes(monkeypatch, tmp_path, dataset):
+    folder = tmp_path / "mine"
+    shutil.copytree(dataset.source, folder)
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(folder))
+    decoded = []
+    original = data_module.read_idx
+    monkeypatch.setattr(data_module, "read_idx",
+                        lambda path, *spec: decoded.append(path.name) or original(path, *spec))
+    first = load_fashion_mnist(train_size=10)
+    second = load_fashion_mnist(train_size=20)
+    assert sorted(decoded) == sorted(FILES), "a second load decoded the files again"
+    np.testing.assert_array_equal(second.X_train[:10], first.X_train)
+    assert not first.y_train.flags.writeable  # the cached arrays cannot be changed
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(gzip.compress(gzip.decompress(labels.read_bytes())[:-1] + b"\x05"))
+    assert load_fashion_mnist(train_size=10).y_test[-1] == 5  # changed: decoded again
+    assert decoded.count(labels.name) == 2
+
+
 def _write_idx(path, magic, shape, payload=None, truncate=0):
     body = payload if payload is not None else bytes(int(np.prod(shape)))
     raw = struct.pack(">I", magic) + struct.pack(f">{len(shape)}I", *shape) + body

@@ -1,3 +1,4 @@
+import json
 import os
 import warnings
 
@@ -171,6 +172,41 @@ def test_a_kernel_loads_the_classifier_once_until_its_file_changes(trained, data
     later = path.stat().st_mtime_ns + 10**9
     os.utime(path, ns=(later, later))
     assert load_or_train_classifier("smoke", data, verbose=0) is not first
+
+
+def test_the_test_accuracy_is_noted_beside_the_file_and_measured_again_when_it_changes(
+        trained, data, monkeypatch, capsys):
+    """A kernel that loads the classifier reads its test accuracy from the note the last
+    measurement left, unless the file changed since."""
+    from helpers.evaluation import classifier as classifier_module
+
+    classifier, models = trained
+    monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(models))
+    monkeypatch.delenv("NOTEBOOK_RETRAIN", raising=False)
+    path = classifier_path("smoke")
+    note = classifier_module.accuracy_note_path(path)
+    load_or_train_classifier("smoke", data)
+    def accuracy_shown():
+        return capsys.readouterr().out.split("test accuracy ")[-1].strip()
+
+    shown = accuracy_shown()
+    assert json.loads(note.read_text())["file"] == list(classifier_module._stamp(path))
+    evaluated = []
+    original = keras.Model.evaluate
+    monkeypatch.setattr(keras.Model, "evaluate",
+                        lambda self, *a, **k: evaluated.append(1) or original(self, *a, **k))
+    monkeypatch.setattr(classifier_module, "_LOADED", {})  # as in a new kernel
+    load_or_train_classifier("smoke", data)
+    assert not evaluated and accuracy_shown() == shown
+    later = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(later, later))  # the file changed: the note no longer describes it
+    monkeypatch.setattr(classifier_module, "_LOADED", {})
+    load_or_train_classifier("smoke", data)
+    assert len(evaluated) == 1 and json.loads(note.read_text())["file"][0] == later
+    note.write_text("{broken")
+    monkeypatch.setattr(classifier_module, "_LOADED", {})
+    load_or_train_classifier("smoke", data)
+    assert len(evaluated) == 2 and accuracy_shown() == shown
 
 
 def test_report_places_real_images_near_the_floor(classifier, data, capsys):

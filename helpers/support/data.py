@@ -101,6 +101,22 @@ def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+# path -> (the file's mtime and size, its decoded array): a process decompresses each file
+# once, however many subsets it loads (decoding is most of a load's second). The arrays
+# are read-only views of the file's bytes, so no caller can change the cached copy.
+_DECODED: dict[Path, tuple[tuple[int, int], np.ndarray]] = {}
+
+
+def read_idx_once(path: Path, magic: int, count: int) -> np.ndarray:
+    """``read_idx``, decoded again only when the file changed since the last call."""
+    status = path.stat()
+    stamp = (status.st_mtime_ns, status.st_size)
+    cached = _DECODED.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _DECODED[path] = (stamp, read_idx(path, magic, count))
+    return cached[1]
+
+
 def _fix() -> str:
     return (
         "\nFix: run `make data` (it copies ../shared/data/fashion-mnist/ into data/ when that "
@@ -146,7 +162,7 @@ def load_fashion_mnist(train_size: int | None = None, valid_size: int | None = N
     Usage: ``data = load_fashion_mnist(train_size=settings.train_size)``
     """
     folder = find_dataset_dir(download)
-    arrays = {name: read_idx(folder / name, *spec) for name, spec in FILES.items()}
+    arrays = {name: read_idx_once(folder / name, *spec) for name, spec in FILES.items()}
     images = arrays["train-images-idx3-ubyte.gz"].astype(np.float32) / 255.0
     labels = arrays["train-labels-idx1-ubyte.gz"]
     X_train, y_train = images[:-VALID_SIZE], labels[:-VALID_SIZE]

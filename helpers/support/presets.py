@@ -131,7 +131,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
     # The conditional GAN of notebook 11 (notebook 10's DCGAN + one-hot class, projection
     # discriminator, mismatched pairs, RMSprop 2e-3).
     "cgan": {
-        "train_size": (6_000, None, None),
+        "train_size": (3_000, None, None),
         "epochs": (2, 3, 20),
         "batch_size": (64, 64, 64),
         "samples_per_class": (100, 1_000, 1_000),
@@ -291,7 +291,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any, Any]]] = {
         # The weight of the figures and the widget (measured: at least 90 % class agreement
         # from w = 5 on, and the Fréchet distance lowest near it), and the weights measured.
         "guidance": (5.0, 5.0, 5.0),
-        "guidance_weights": ((0.0, 1.0, 5.0), (0.0, 1.0, 3.0, 5.0, 7.0),
+        "guidance_weights": ((0.0, 5.0), (0.0, 1.0, 3.0, 5.0, 7.0),
                              (0.0, 1.0, 2.0, 3.0, 5.0, 7.0)),
         "samples_per_class": (20, 50, 500),
         # Class agreement at `guidance` at least this (a model that ignores the class: 10 %),

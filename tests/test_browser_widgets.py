@@ -301,9 +301,26 @@ def assert_changes_image(page, selector, action, what):
         "([selector, before]) => document.querySelector(selector).src !== before",
         arg=[selector, source], timeout=30_000)
     first_update = time.perf_counter() - started
-    page.wait_for_timeout(500)  # let the last update arrive too
+    wait_until_settled(page, selector)  # the action's last update too, not only its first
     assert image.screenshot() != pixels, f"the image did not change with {what}"
     return first_update
+
+
+def wait_until_settled(page, selector, quiet_ms=300):
+    """Wait until the image at ``selector`` has kept its source for ``quiet_ms``: a slider
+    moved by several steps sends several updates, and a late one must not be taken for
+    the answer to the next action."""
+    page.wait_for_function(
+        """([selector, quietMs]) => {
+            const image = document.querySelector(selector);
+            const now = performance.now();
+            if (image.dataset.settledSrc !== image.src) {
+                image.dataset.settledSrc = image.src;
+                image.dataset.settledSince = String(now);
+                return false;
+            }
+            return now - Number(image.dataset.settledSince) >= quietMs;
+        }""", arg=[selector, quiet_ms], polling=50, timeout=30_000)
 
 
 def press_right(page, slider, times, key="ArrowRight"):

@@ -12,6 +12,13 @@ from helpers.diffusion import (Diffusion, SinusoidalEmbedding, build_unet, cosin
 from small_models import randomize_head, small_diffusion
 
 
+@pytest.fixture(scope="module")
+def untrained():
+    """One small unconditional model for the tests that only read it (building one and
+    tracing its network cost about a second each)."""
+    return small_diffusion()
+
+
 @pytest.mark.parametrize("betas", [linear_betas(1_000), linear_betas(100), cosine_betas(200)],
                          ids=["linear-1000", "linear-100", "cosine-200"])
 def test_schedules_destroy_the_signal_monotonically(betas):
@@ -34,8 +41,8 @@ def test_cosine_schedule_follows_its_formula():
     np.testing.assert_allclose(alpha_bars[:-5], expected[:-5], rtol=1e-6)  # the end is clipped
 
 
-def test_closed_form_matches_iterating_the_one_step_process():
-    model = small_diffusion()
+def test_closed_form_matches_iterating_the_one_step_process(untrained):
+    model = untrained
     betas = np.array(model.betas)
     rng = np.random.default_rng(0)
     clean = rng.uniform(-1, 1, (1, 28, 28, 1)).astype("float32")
@@ -99,8 +106,8 @@ def test_train_step_and_safe_mode_round_trip(tmp_path):
     assert int(reloaded.optimizer.iterations) == 4  # the optimizer's state came back
 
 
-def test_ddim_with_no_noise_is_deterministic_and_ddpm_is_seeded():
-    model = small_diffusion()
+def test_ddim_with_no_noise_is_deterministic_and_ddpm_is_seeded(untrained):
+    model = untrained
     noise = np.random.default_rng(1).standard_normal((4, 28, 28, 1)).astype("float32")
     first = ddim_sample(model.network, model.betas, noise, 5)
     np.testing.assert_array_equal(first, ddim_sample(model.network, model.betas, noise, 5))
@@ -154,8 +161,8 @@ def test_guidance_formula_and_guided_prediction():
     np.testing.assert_allclose(predict_noise(network, x, 7, labels, 1.0), cond, atol=1e-5)
 
 
-def test_ddim_path_runs_from_the_noise_to_the_result():
-    model = small_diffusion()
+def test_ddim_path_runs_from_the_noise_to_the_result(untrained):
+    model = untrained
     noise = np.random.default_rng(2).standard_normal((2, 28, 28, 1)).astype("float32")
     images, path = ddim_sample(model.network, model.betas, noise, 5, keep_path=True)
     assert [t for t, _ in path] == list(ddim_steps(50, 5))
@@ -163,7 +170,8 @@ def test_ddim_path_runs_from_the_noise_to_the_result():
     np.testing.assert_array_equal(images, ddim_sample(model.network, model.betas, noise, 5))
 
 
-def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, monkeypatch):
+def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, monkeypatch,
+                                                                     untrained):
     from widget_png import from_png
 
     from helpers import widgets
@@ -188,7 +196,7 @@ def test_diffusion_explorer_redraws_with_class_seed_guidance_and_step(tmp_path, 
         before = explorer.states[-1].copy()
         control.value = value
         assert not np.allclose(explorer.states[-1], before), f"{control.description} did nothing"
-    unconditional = widgets.diffusion_explorer(small_diffusion(), n_sampling_steps=3)
+    unconditional = widgets.diffusion_explorer(untrained, n_sampling_steps=3)
     assert not unconditional.conditional and unconditional.class_picker not in unconditional.children
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
     message = widgets.diffusion_explorer()

@@ -179,6 +179,7 @@ def test_the_test_accuracy_is_noted_beside_the_file_and_measured_again_when_it_c
     """A kernel that loads the classifier reads its test accuracy from the note the last
     measurement left, unless the file changed since."""
     from helpers.evaluation import classifier as classifier_module
+    from helpers.support.paths import file_stamp
 
     classifier, models = trained
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(models))
@@ -190,7 +191,7 @@ def test_the_test_accuracy_is_noted_beside_the_file_and_measured_again_when_it_c
         return capsys.readouterr().out.split("test accuracy ")[-1].strip()
 
     shown = accuracy_shown()
-    assert json.loads(note.read_text())["file"] == list(classifier_module._stamp(path))
+    assert json.loads(note.read_text())["file"] == list(file_stamp(path))
     evaluated = []
     original = keras.Model.evaluate
     monkeypatch.setattr(keras.Model, "evaluate",

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from helpers.support.data import FILES, VALID_SIZE, FashionMNIST, load_fashion_mnist
-from helpers.support.paths import models_dir
+from helpers.support.paths import file_stamp, models_dir
 from helpers.support.presets import current_preset, preset_settings
 from helpers.support.training import RETRAIN_VARIABLE, save_atomically, shown_path
 
@@ -86,11 +86,6 @@ _LOADED: dict[Path, tuple[tuple[int, int], keras.Model, float]] = {}
 _EXTRACTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    status = path.stat()
-    return status.st_mtime_ns, status.st_size
-
-
 def accuracy_note_path(path: Path) -> Path:
     """Where the test accuracy of the classifier saved at ``path`` is noted."""
     return path.with_name(f"{path.stem}.accuracy.json")
@@ -101,7 +96,7 @@ def classifier_accuracy(classifier: keras.Model, path: Path, data: FashionMNIST)
     file when the note describes this very file (its mtime and size), else measured on
     the 10,000 test images and noted, so that each kernel that loads the classifier does
     not evaluate it again (about a second on one core)."""
-    note, stamp = accuracy_note_path(path), list(_stamp(path))
+    note, stamp = accuracy_note_path(path), list(file_stamp(path))
     try:
         noted = json.loads(note.read_text())
         if noted["file"] == stamp:
@@ -137,7 +132,7 @@ def load_or_train_classifier(preset: str | None = None, data: FashionMNIST | Non
     if path.is_file() and not retrain:
         how = (f"loaded from {shown_path(path)} (notebook 09 trains it again when "
                f"{RETRAIN_VARIABLE}=1)")
-        stamp, cached = _stamp(path), _LOADED.get(path)
+        stamp, cached = file_stamp(path), _LOADED.get(path)
         if cached is None or cached[0] != stamp:
             classifier = keras.models.load_model(path)  # safe mode: plain Keras layers only
             accuracy = classifier_accuracy(classifier, path, data)

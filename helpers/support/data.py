@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.support.paths import DATA_DIR
+from helpers.support.paths import DATA_DIR, file_stamp
 
 CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -109,8 +109,7 @@ _DECODED: dict[Path, tuple[tuple[int, int], np.ndarray]] = {}
 
 def read_idx_once(path: Path, magic: int, count: int) -> np.ndarray:
     """``read_idx``, decoded again only when the file changed since the last call."""
-    status = path.stat()
-    stamp = (status.st_mtime_ns, status.st_size)
+    stamp = file_stamp(path)
     cached = _DECODED.get(path)
     if cached is None or cached[0] != stamp:
         cached = _DECODED[path] = (stamp, read_idx(path, magic, count))

@@ -46,3 +46,10 @@ def models_dir(preset: str) -> Path:
     folder = root / preset
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """``path``'s modification time (ns) and size: what changes when the file is written
+    again, for caches of what was read from it."""
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size

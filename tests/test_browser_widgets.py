@@ -244,12 +244,14 @@ def run_all_cells(page, base_url, token, notebook):
 
     page.goto(f"{base_url}/lab/tree/{notebook}?token={token}&reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    # JupyterLab may still ask which kernel to start: whichever comes first, the question
+    # or the idle kernel (waiting a fixed time for a question that never comes costs 3 s).
     select_kernel = page.get_by_role("button", name="Select", exact=True)
-    try:  # JupyterLab may still ask which kernel to start
-        select_kernel.click(timeout=3_000)
-    except PlaywrightTimeout:
-        pass
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    idle = page.get_by_text("Python 3 (ipykernel) | Idle")
+    select_kernel.or_(idle).first.wait_for(timeout=60_000)
+    if select_kernel.count():
+        select_kernel.click()
+    idle.wait_for(timeout=60_000)
     first_prompt = page.locator(".jp-CodeCell .jp-InputPrompt").first
     for attempt in range(3):  # a click before the kernel's channels open is lost
         page.wait_for_timeout(1_000)

@@ -74,7 +74,7 @@ if importlib.util.find_spec("xdist"):
 
 def pytest_collection_modifyitems(config, items):
     """Longest first, so that the workers finish together: the chains, the browser tests
-    (three notebooks in JupyterLab), the other notebooks, then the unit tests. Only the
+    (four notebooks' widgets in JupyterLab), the other notebooks, then the unit tests. Only the
     schedule changes: no test needs another."""
     def rank(item):
         if schedule_group(item.nodeid) in CHAINS:

@@ -1,6 +1,6 @@
-"""A real browser drives the widgets: one JupyterLab on 127.0.0.1 for the four
-tests, headless Chromium through Playwright, each test's notebook run with "Run All
-Cells" (its kernel shut down when the test ends). Notebook 08: the VAE's interpolation
+"""A real browser drives the widgets: one JupyterLab on 127.0.0.1 and one headless
+Chromium page (through Playwright) for the four tests, on which one notebook holding
+the four notebooks' widget cells is run with "Run All Cells". Notebook 08: the VAE's interpolation
 slider moved with the keyboard and the decoded image checked to change. Notebook 11:
 the conditional GAN explorer's class picker clicked, then a latent slider moved, and
 the generated image checked to change each time. Notebook 14: the StyleGAN
@@ -10,11 +10,13 @@ explorer's step slider moved back, a class picked and the guidance lowered, the
 image checked to change each time.
 
 What runs in Lab is each notebook's own first cell and widget cells (and the cells
-they read, such as the data), copied from the committed notebook into a folder of
-the test run's own, over small untrained models of the notebook's classes saved
-where the widget cell looks: the whole notebooks, training included, run under
-nbval, so here only the widgets in a real browser are new. No test needs another
-to have run first.
+they read, such as the data), copied in reading order from the committed notebooks
+into one notebook in a folder of the test run's own, over small untrained models of
+the notebooks' classes saved where the widget cells look: the whole notebooks,
+training included, run under nbval, so here only the widgets in a real browser are
+new. One kernel and one page for the four: each more costs about 10 s of CPU (Lab's
+page, the kernel's TensorFlow import) beside the other test worker. No test needs
+another to have run first (the first to ask runs the notebook).
 
 Outside CI the test is skipped when no Chromium is found; in CI (``CI`` set)
 a missing Chromium is a failure. The server is stopped even when the test fails.
@@ -57,7 +59,7 @@ def find_chromium():
     return next((path for path in candidates if path and Path(path).is_file()), None)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium():
     path = find_chromium()
     if path is None:
@@ -103,10 +105,14 @@ def widget_cells(notebook: str) -> list[str]:
     return kept
 
 
+WIDGETS_NOTEBOOK = "widgets.ipynb"
+
+
 @pytest.fixture(scope="module")
 def widget_notebooks(tmp_path_factory):
-    """A folder with ``notebooks/`` (the four widget notebooks, cut to ``widget_cells``)
-    and ``models/smoke/`` (an untrained model for each, where its widget cell looks)."""
+    """A folder with ``notebooks/widgets.ipynb`` (the four widget notebooks' ``widget_cells``,
+    one after the other) and ``models/smoke/`` (an untrained model for each notebook,
+    where its widget cell looks)."""
     import nbformat
     import numpy as np
 
@@ -124,18 +130,19 @@ def widget_notebooks(tmp_path_factory):
         randomize_head(network, np.random.default_rng(0))
     diffusion.save(models / "guided_diffusion.keras")
     (root / "notebooks").mkdir()
-    for notebook in (NOTEBOOK, CGAN_NOTEBOOK, STYLEGAN_NOTEBOOK, DIFFUSION_NOTEBOOK):
-        cells = [nbformat.v4.new_code_cell(source) for source in widget_cells(notebook)]
-        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
-            "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}),
-            root / "notebooks" / notebook)
+    cells = [nbformat.v4.new_code_cell(source)
+             for notebook in (NOTEBOOK, CGAN_NOTEBOOK, STYLEGAN_NOTEBOOK, DIFFUSION_NOTEBOOK)
+             for source in widget_cells(notebook)]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}),
+        root / "notebooks" / WIDGETS_NOTEBOOK)
     return root
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, widget_notebooks):
-    """JupyterLab on a free port of 127.0.0.1, one server for every test here (each
-    opens its own notebook and kernel); yields a ``Lab``: base URL, token, log path."""
+    """JupyterLab on a free port of 127.0.0.1, one server for every test here; yields a
+    ``Lab``: base URL, token, log path."""
     tmp_path = tmp_path_factory.mktemp("lab")
     port, token = free_port(), secrets.token_hex(16)
     lab_settings = {
@@ -184,16 +191,6 @@ def lab(tmp_path_factory, widget_notebooks):
         stop_server(server, base_url, token)
 
 
-@pytest.fixture(autouse=True)
-def kernels_stopped_after_each_test(request):
-    """Each test's notebook kernel is shut down when it ends, so the next test's notebook
-    has the CPU to itself (the server is shared)."""
-    yield
-    if "lab" in request.fixturenames:
-        lab = request.getfixturevalue("lab")
-        stop_kernels(lab.base_url, lab.token)
-
-
 def stop_kernels(base_url, token):
     for kernel in json.loads(api(base_url, token, "/api/kernels")):
         api(base_url, token, f"/api/kernels/{kernel['id']}", method="DELETE")
@@ -219,21 +216,40 @@ def stop_server(server, base_url, token):
 
 
 @contextlib.contextmanager
-def browser_page(chromium, tmp_path, log_path):
-    """A headless Chromium page; if the test fails in it, a full-page screenshot is
-    saved in ``tmp_path`` and its path printed beside the server log's."""
+def screenshot_on_failure(page, tmp_path, log_path):
+    """If the body fails, a full-page screenshot is saved in ``tmp_path`` and its path
+    printed beside the server log's."""
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=tmp_path / "failure.png", full_page=True)
+        print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: {log_path}")
+        raise
+
+
+class WidgetPage(NamedTuple):
+    page: object  # playwright's Page
+    log_path: Path
+    seconds: float  # from the browser's start until every widget showed its first image
+
+
+@pytest.fixture(scope="module")
+def widget_page(chromium, lab, tmp_path_factory):
+    """A headless Chromium page on which ``widgets.ipynb`` has run: every widget shown,
+    each with its first image; yields a ``WidgetPage``."""
     from playwright.sync_api import sync_playwright
 
+    started = time.perf_counter()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            yield page
-        except Exception:
-            page.screenshot(path=tmp_path / "failure.png", full_page=True)
-            print(f"\nscreenshot of the page: {tmp_path / 'failure.png'}; server log: "
-                  f"{log_path}")
-            raise
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            with screenshot_on_failure(page, tmp_path_factory.mktemp("run-all"), lab.log_path):
+                run_all_cells(page, lab.base_url, lab.token, WIDGETS_NOTEBOOK)
+                for widget, image in WIDGETS:
+                    wait_for_widget(page, widget)
+                    page.wait_for_function(f"document.querySelector('{image}').src !== ''")
+            yield WidgetPage(page, lab.log_path, time.perf_counter() - started)
         finally:
             browser.close()
 
@@ -275,15 +291,6 @@ def wait_for_widget(page, selector):
     if error.count():
         pytest.fail(f"a notebook cell failed in the browser:\n{error.first.inner_text()}")
     widget.first.scroll_into_view_if_needed()
-    return widget
-
-
-def open_widget(page, lab, notebook, widget_selector, image_selector):
-    """Run ``notebook`` in Lab; the locator of ``widget_selector`` once it is shown and
-    the image at ``image_selector`` has its first picture."""
-    run_all_cells(page, lab.base_url, lab.token, notebook)
-    widget = wait_for_widget(page, widget_selector)
-    page.wait_for_function(f"document.querySelector('{image_selector}').src !== ''")
     return widget
 
 
@@ -332,21 +339,31 @@ def press_right(page, slider, times, key="ArrowRight"):
         page.keyboard.press(key)
 
 
-def test_interpolation_slider_updates_the_image_in_a_browser(chromium, lab, tmp_path):
+def shown(widget_page, selector):
+    """The locator of ``selector`` (a widget the notebook showed), scrolled into view."""
+    widget = widget_page.page.locator(selector)
+    widget.first.scroll_into_view_if_needed()
+    return widget
+
+
+def test_interpolation_slider_updates_the_image_in_a_browser(widget_page, lab, tmp_path):
+    """Notebook 08's interpolation widget in Lab: move its slider; the decoded image must
+    change. (And Lab never asks about Jupyter news.)"""
     started = time.perf_counter()
-    base_url, token, log_path = lab
-    notification = json.loads(api(base_url, token,
+    notification = json.loads(api(lab.base_url, lab.token,
                                   "/lab/api/settings/@jupyterlab/apputils-extension:notification"))
     assert notification["schema"]["properties"]["fetchNews"]["default"] == "false", \
         "make setup should install overrides.json so Lab never asks about Jupyter news"
-    with browser_page(chromium, tmp_path, log_path) as page:
-        slider = open_widget(page, lab, NOTEBOOK, SLIDER, DECODED)
+    page = widget_page.page
+    with screenshot_on_failure(page, tmp_path, widget_page.log_path):
+        slider = shown(widget_page, SLIDER)
         before = readout(slider)
         first_update = assert_changes_image(page, DECODED, lambda: press_right(page, slider, 4),
                                             "the slider")
         assert readout(slider) > before, (before, readout(slider))
-    print(f"\nbrowser test: first image update {first_update * 1000:.0f} ms after the key; "
-          f"whole test {time.perf_counter() - started:.0f} s")
+    print(f"\nbrowser test: every widget shown {widget_page.seconds:.0f} s after the browser's "
+          f"start; first image update {first_update * 1000:.0f} ms after the key; this test "
+          f"{time.perf_counter() - started:.1f} s")
 
 
 CGAN_NOTEBOOK = "11_conditional_gans.ipynb"
@@ -355,16 +372,14 @@ CGAN_SLIDER = ".cgan-latent-slider"
 CGAN_IMAGE = "img.cgan-image"
 
 
-def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chromium, lab,
+def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(widget_page,
                                                                              tmp_path):
     """Notebook 11's widget cell in Lab: pick another class, then move a latent slider; the
     generated image must change each time."""
-    started = time.perf_counter()
-    with browser_page(chromium, tmp_path, lab.log_path) as page:
-        picker = open_widget(page, lab, CGAN_NOTEBOOK, CGAN_PICKER, CGAN_IMAGE)
-        ran = time.perf_counter() - started
-
-        trouser = picker.get_by_role("button", name="Trouser", exact=True)
+    page = widget_page.page
+    with screenshot_on_failure(page, tmp_path, widget_page.log_path):
+        trouser = shown(widget_page, CGAN_PICKER).get_by_role("button", name="Trouser",
+                                                               exact=True)
         assert_changes_image(page, CGAN_IMAGE, trouser.click, "the class")
         assert "mod-active" in trouser.get_attribute("class")
 
@@ -373,8 +388,6 @@ def test_cgan_class_picker_and_latent_slider_update_the_image_in_a_browser(chrom
         assert_changes_image(page, CGAN_IMAGE, lambda: press_right(page, slider, 5),
                              "the latent slider")
         assert readout(slider) > before, (before, readout(slider))
-    print(f"\nbrowser test (notebook 11): widget shown {ran:.0f} s after the start; whole test "
-          f"{time.perf_counter() - started:.0f} s")
 
 
 STYLEGAN_NOTEBOOK = "14_stylegan.ipynb"
@@ -384,15 +397,13 @@ STYLEGAN_IMAGE = "img.stylegan-mixed"
 STYLEGAN_MODELS = ".stylegan-model"
 
 
-def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium, lab,
-                                                                          tmp_path):
+def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(widget_page, tmp_path):
     """Notebook 14's widget cell in Lab: move the style-mixing widget's crossover slider, then
     its truncation slider, then pick the long-run model; the mixed image must change
     each time."""
-    started = time.perf_counter()
-    with browser_page(chromium, tmp_path, lab.log_path) as page:
-        slider = open_widget(page, lab, STYLEGAN_NOTEBOOK, STYLEGAN_SLIDER, STYLEGAN_IMAGE)
-        ran = time.perf_counter() - started
+    page = widget_page.page
+    with screenshot_on_failure(page, tmp_path, widget_page.log_path):
+        slider = shown(widget_page, STYLEGAN_SLIDER)
         before = readout(slider)
         assert_changes_image(page, STYLEGAN_IMAGE, lambda: press_right(page, slider, 2),
                              "the crossover")
@@ -406,8 +417,6 @@ def test_stylegan_crossover_slider_updates_the_mixed_image_in_a_browser(chromium
         long_run = page.locator(STYLEGAN_MODELS).get_by_role("button", name="long-run model")
         assert_changes_image(page, STYLEGAN_IMAGE, long_run.click, "the model")
         assert "mod-active" in long_run.get_attribute("class")
-    print(f"\nbrowser test (notebook 14): widget shown {ran:.0f} s after the start; whole test "
-          f"{time.perf_counter() - started:.0f} s")
 
 
 DIFFUSION_NOTEBOOK = "16_classifier_free_guidance.ipynb"
@@ -417,13 +426,12 @@ DIFFUSION_GUIDANCE = ".diffusion-guidance"
 DIFFUSION_IMAGE = "img.diffusion-image"
 
 
-def test_diffusion_explorer_scrubs_the_reverse_process_in_a_browser(chromium, lab, tmp_path):
+def test_diffusion_explorer_scrubs_the_reverse_process_in_a_browser(widget_page, tmp_path):
     """Notebook 16's widget cell in Lab: step back through the reverse process, pick another
     class, then lower the guidance weight; the image must change each time."""
-    started = time.perf_counter()
-    with browser_page(chromium, tmp_path, lab.log_path) as page:
-        step = open_widget(page, lab, DIFFUSION_NOTEBOOK, DIFFUSION_STEP, DIFFUSION_IMAGE)
-        ran = time.perf_counter() - started
+    page = widget_page.page
+    with screenshot_on_failure(page, tmp_path, widget_page.log_path):
+        step = shown(widget_page, DIFFUSION_STEP)
         before = readout(step)
         assert_changes_image(page, DIFFUSION_IMAGE,
                              lambda: press_right(page, step, 3, key="ArrowLeft"), "the step")
@@ -437,5 +445,9 @@ def test_diffusion_explorer_scrubs_the_reverse_process_in_a_browser(chromium, la
                              lambda: press_right(page, guidance, 4, key="ArrowLeft"),
                              "the guidance weight")
         assert readout(guidance) < before, (before, readout(guidance))
-    print(f"\nbrowser test (notebook 16): widget shown {ran:.0f} s after the start; whole test "
-          f"{time.perf_counter() - started:.0f} s")
+
+
+# Each widget's selector and its image's, in the notebook's order: the page is ready when
+# every one shows its first picture.
+WIDGETS = ((SLIDER, DECODED), (CGAN_PICKER, CGAN_IMAGE), (STYLEGAN_SLIDER, STYLEGAN_IMAGE),
+           (DIFFUSION_STEP, DIFFUSION_IMAGE))

@@ -32,6 +32,14 @@ def test_subsets_keep_the_first_images(dataset):
     small = load_fashion_mnist(train_size=100, valid_size=10)
     assert small.X_train.shape == (100, 28, 28) and small.X_valid.shape == (10, 28, 28)
     np.testing.assert_array_equal(small.X_train, dataset.X_train[:100])
+    np.testing.assert_array_equal(small.X_valid, dataset.X_valid[:10])
+    np.testing.assert_array_equal(small.y_valid, dataset.y_valid[:10])
+    # The pixels divided by 255 in float32, whichever way the loader gets there.
+    name = "train-images-idx3-ubyte.gz"
+    raw = read_idx(dataset.source / name, *FILES[name])
+    np.testing.assert_array_equal(small.X_valid, raw[55_000:55_010].astype(np.float32) / 255.0)
+    larger = load_fashion_mnist(train_size=100_000)  # more than there are: all of them
+    assert larger.X_train.shape == (55_000, 28, 28) and larger.X_valid.shape == (5_000, 28, 28)
     with pytest.raises(ValueError, match="positive"):
         load_fashion_mnist(train_size=0)
 

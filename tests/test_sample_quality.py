@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import warnings
 
 import keras
@@ -311,9 +312,8 @@ def test_the_retrain_variable_alone_does_not_retrain_the_shared_classifier(train
                                                                            capsys):
     """NOTEBOOK_RETRAIN=1 retrains a notebook's own models; the classifier every GAN
     notebook shares is retrained only where it is introduced (retrain=True)."""
+    shutil.copytree(trained[1], tmp_path, dirs_exist_ok=True)  # a classifier saved earlier
     monkeypatch.setenv("NOTEBOOK_MODELS_DIR", str(tmp_path))
-    load_or_train_classifier("smoke", data, verbose=0)
-    capsys.readouterr()
     monkeypatch.setenv("NOTEBOOK_RETRAIN", "1")
     load_or_train_classifier("smoke", data, verbose=0)
     assert "loaded from" in capsys.readouterr().out

@@ -1,9 +1,9 @@
 """A real browser drives the widgets: one JupyterLab on 127.0.0.1 and one headless
 Chromium page (through Playwright) for the four tests, on which one notebook holding
-the four notebooks' widget cells is run with "Run All Cells". Notebook 08: the VAE's interpolation
-slider moved with the keyboard and the decoded image checked to change. Notebook 11:
-the conditional GAN explorer's class picker clicked, then a latent slider moved, and
-the generated image checked to change each time. Notebook 14: the StyleGAN
+the four notebooks' widget cells is run with "Run All Cells". Notebook 08: the VAE's
+interpolation slider moved with the keyboard and the decoded image checked to change.
+Notebook 11: the conditional GAN explorer's class picker clicked, then a latent slider
+moved, and the generated image checked to change each time. Notebook 14: the StyleGAN
 style-mixing widget's crossover and truncation sliders moved and the long-run model
 picked, the mixed image checked to change each time. Notebook 16: the diffusion
 explorer's step slider moved back, a class picked and the guidance lowered, the
@@ -14,7 +14,7 @@ they read, such as the data), copied in reading order from the committed noteboo
 into one notebook in a folder of the test run's own, over small untrained models of
 the notebooks' classes saved where the widget cells look: the whole notebooks,
 training included, run under nbval, so here only the widgets in a real browser are
-new. One kernel and one page for the four: each more costs about 10 s of CPU (Lab's
+new. One kernel and one page for the four: each more cost about 7 s of CPU (Lab's
 page, the kernel's TensorFlow import) beside the other test worker. No test needs
 another to have run first (the first to ask runs the notebook).
 

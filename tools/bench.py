@@ -7,8 +7,9 @@ over several rounds and compared with the median; only ratios measured in
 the same run mean anything. It answers the questions the presets depend on:
 how much a larger batch helps, whether XLA (``jit_compile``) does, how
 quickly the widgets redraw, and how much faster a GAN trains with its two
-phases in a ``train_step`` than in the book's ``train_on_batch`` loop, and how
-notebook 07's Hamming searches compare with exact search on floats. The
+phases in a ``train_step`` than in the book's ``train_on_batch`` loop, how
+notebook 07's Hamming searches compare with exact search on floats, and how long
+a kernel takes to load the data. The
 models are the notebooks' own: the cell tagged ``bench:<name>`` is run and its
 ``<name>`` variable used (for the GANs, the cells tagged ``bench:gan`` and
 ``bench:dcgan`` define ``generator``, ``discriminator`` and ``codings_size``).
@@ -257,7 +258,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["autoencoders", "gans", "pause", "threads", "search"],
+    parser.add_argument("--only", choices=["autoencoders", "gans", "pause", "threads", "search",
+                                           "data"],
                         help="run one part of the benchmark")
     args = parser.parse_args()
     helpers.set_seeds()
@@ -272,6 +274,8 @@ def main() -> None:
         thread_limit_comparison(args.rounds)
     if args.only in (None, "search"):
         search_comparison(args.rounds)
+    if args.only in (None, "data"):
+        data_load_comparison(args.rounds)
 
 
 def autoencoder_comparison(data, args) -> None:
@@ -426,6 +430,49 @@ def search_comparison(rounds: int, n_bits: int = 16, k: int = 10) -> None:
         print(f"  {way:<32} {len(queries) / median:>9,.0f} queries/s  "
               f"{reference / median:6.2f}x scikit-learn's")
 
+
+def data_load_comparison(rounds: int) -> None:
+    """A notebook kernel's loads of Fashion-MNIST, each way timed in a new process that has
+    imported helpers (as a kernel has: with TensorFlow loaded, touching a new array's memory
+    costs more): the loader (only the images asked for, divided in place) against
+    converting every image into new arrays, then taking the subset. One subset, then two
+    kept side by side (a GAN notebook loads its own, then the metric's), and the whole
+    split. (The first large array of a process is cheap; the next ones cost up to five
+    times more: why the second row matters.)"""
+    import subprocess
+
+    setup = """import time
+import numpy as np
+import helpers
+from helpers.support import data
+
+def convert_all(train_size):
+    folder = data.find_dataset_dir()
+    pixels = {name: data.read_idx_once(folder / name, *spec) for name, spec in data.FILES.items()}
+    images = pixels["train-images-idx3-ubyte.gz"].astype(np.float32) / 255.0
+    return images[:train_size], pixels["t10k-images-idx3-ubyte.gz"].astype(np.float32) / 255.0
+"""
+    pairs = {  # what is loaded -> (converting every image, the loader)
+        "2,000 images": ("convert_all(2_000)", "data.load_fashion_mnist(train_size=2_000)"),
+        "2,000 then 20,000": ("mine = convert_all(2_000); metric = convert_all(20_000)",
+                              "mine = data.load_fashion_mnist(train_size=2_000); "
+                              "metric = data.load_fashion_mnist(train_size=20_000)"),
+        "the whole split": ("convert_all(None)", "data.load_fashion_mnist()"),
+    }
+    seconds = {(what, way): [] for what in pairs for way in (0, 1)}
+    for _ in range(rounds):
+        for (what, way), values in seconds.items():
+            timed = (f"{setup}start = time.perf_counter()\n{pairs[what][way]}\n"
+                     f"print(time.perf_counter() - start)")
+            result = subprocess.run([sys.executable, "-c", timed], cwd=ROOT, check=True,
+                                    capture_output=True, text=True)
+            values.append(float(result.stdout.split()[-1]))
+    print(f"\nLoading Fashion-MNIST in a new kernel (decoding included), {rounds} rounds "
+          f"(median):")
+    for what in pairs:
+        converting, loader = (statistics.median(seconds[what, way]) for way in (0, 1))
+        print(f"  {what:<18} converting every image {converting:5.2f} s, "
+              f"load_fashion_mnist {loader:5.2f} s: {converting / loader:4.1f}x faster")
 
 if __name__ == "__main__":
     main()

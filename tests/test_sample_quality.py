@@ -110,6 +110,9 @@ def test_one_class_gives_low_entropy_and_a_large_distance(classifier, data):
                                      data.y_test)
     assert list(references) == [REAL, NOISE, BLUR, ONE_CLASS]
     assert references[ONE_CLASS] > 3 * max(references[REAL], references[NOISE])
+    given = features(classifier, data.X_train[:N_SAMPLES])  # as the report passes them
+    assert reference_distances(classifier, data.X_train[:N_SAMPLES], data.X_test, data.y_test,
+                               real_features=given) == references
     one_class = class_histogram(classifier, data.X_test[data.y_test == 1][:N_SAMPLES])
     every_class = class_histogram(classifier, data.X_test[:N_SAMPLES])
     assert one_class.sum() == every_class.sum() == N_SAMPLES
@@ -270,11 +273,12 @@ def test_reference_distances_are_computed_once_per_classifier_and_data(classifie
     calls = []
     original = references.reference_distances
     monkeypatch.setattr(references, "_REFERENCE_CACHE", {})  # earlier tests filled it
-    monkeypatch.setattr(references, "reference_distances",
-                        lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    monkeypatch.setattr(references, "reference_distances", lambda *args, **kwargs: calls.append(
+        kwargs.get("real_features") is not None) or original(*args, **kwargs))
     first = sample_quality_report(data.X_valid, classifier, data, n_samples=N_SAMPLES)
     second = sample_quality_report(data.X_valid[::-1], classifier, data, n_samples=N_SAMPLES)
-    assert len(calls) == 1 and first.references == second.references
+    # Once, given the real images' features the report compares with (not computed twice).
+    assert calls == [True] and first.references == second.references
     capsys.readouterr()
 
 

@@ -47,7 +47,8 @@ def blur(images: np.ndarray, factor: int = 2) -> np.ndarray:
 
 def reference_distances(classifier: keras.Model, real_images: np.ndarray,
                         other_real_images: np.ndarray, other_labels: np.ndarray | None = None,
-                        one_class: int = 0, seed: int = SEED) -> dict[str, float]:
+                        one_class: int = 0, seed: int = SEED,
+                        real_features: np.ndarray | None = None) -> dict[str, float]:
     """Distances to ``real_images`` (training images) of sets a reader can picture, each
     drawn from ``other_real_images`` (test images) and as large as ``real_images``:
 
@@ -57,9 +58,11 @@ def reference_distances(classifier: keras.Model, real_images: np.ndarray,
     - ``"one class"``: only test images of class ``one_class`` (by ``other_labels``, or by
       the classifier's predictions when not given): total mode collapse.
 
+    ``real_features``: ``features(classifier, real_images)``, when already computed.
+
     Usage: ``reference_distances(classifier, data.X_train[:5000], data.X_test, data.y_test)``
     """
-    reference = features(classifier, real_images)
+    reference = features(classifier, real_images) if real_features is None else real_features
     n_samples = len(reference)
     pool = check_images(other_real_images, "other_real_images")[..., 0]
     if len(pool) < n_samples:
@@ -77,21 +80,25 @@ def reference_distances(classifier: keras.Model, real_images: np.ndarray,
             for name, images in sets.items()}
 
 
-# (id(classifier), id(data), n_samples, seed) -> (classifier, data, references): the
-# references take seconds and a notebook asks for them once per generator it judges.
+# (id(classifier), id(data), n_samples, seed) -> (classifier, data, real features,
+# references): they take seconds and a notebook asks for them once per generator it judges.
 _REFERENCE_CACHE: dict[tuple[int, int, int, int], tuple] = {}
 
 
-def cached_references(classifier: keras.Model, real_images: np.ndarray,
-                      data: FashionMNIST, seed: int) -> dict[str, float]:
-    """``reference_distances`` against ``data``'s test images, computed once per
-    classifier, data and sample size."""
-    key = (id(classifier), id(data), len(real_images), seed)
+def real_features_and_references(classifier: keras.Model, data: FashionMNIST, n_samples: int,
+                                 seed: int) -> tuple[np.ndarray, dict[str, float]]:
+    """The classifier features of ``n_samples`` of ``data``'s training images (drawn with
+    ``seed``), and ``reference_distances`` from them to ``data``'s test images, computed
+    once per classifier, data, sample size and seed (the features are read-only)."""
+    key = (id(classifier), id(data), n_samples, seed)
     cached = _REFERENCE_CACHE.get(key)
     # Keeping the objects in the entry stops their ids being reused by new ones.
     if cached is None or cached[0] is not classifier or cached[1] is not data:
+        index = np.random.default_rng(seed).choice(len(data.X_train), n_samples, replace=False)
+        real_images = data.X_train[index]
+        real_features = features(classifier, real_images)
+        real_features.flags.writeable = False
         references = reference_distances(classifier, real_images, data.X_test, data.y_test,
-                                         seed=seed)
-        _REFERENCE_CACHE[key] = cached = (classifier, data, references)
-    return dict(cached[2])
-
+                                         seed=seed, real_features=real_features)
+        _REFERENCE_CACHE[key] = cached = (classifier, data, real_features, references)
+    return cached[2], dict(cached[3])

@@ -17,7 +17,7 @@ import numpy as np
 from helpers.evaluation.classifier import (SEED, check_images, features, load_or_train_classifier,
                                            metric_data, predicted_classes)
 from helpers.evaluation.frechet import frechet_distance
-from helpers.evaluation.references import REFERENCE_DESCRIPTIONS, cached_references
+from helpers.evaluation.references import REFERENCE_DESCRIPTIONS, real_features_and_references
 from helpers.support.data import CLASS_NAMES, FashionMNIST
 from helpers.support.presets import preset_settings
 
@@ -87,11 +87,9 @@ def sample_quality_report(generated_images: np.ndarray, classifier: keras.Model 
         n_samples = preset_settings("sample_quality").n_samples
     # Equal set sizes: the distance's small-sample bias is then the same for every row.
     n_samples = min(n_samples, len(generated_images), len(data.X_train), len(data.X_test))
-    train_index = np.random.default_rng(seed).choice(len(data.X_train), n_samples, replace=False)
-    real_images = data.X_train[train_index]
+    real_features, references = real_features_and_references(classifier, data, n_samples, seed)
     distance = frechet_distance(features(classifier, generated_images[:n_samples]),
-                                features(classifier, real_images))
-    references = cached_references(classifier, real_images, data, seed)
+                                real_features)
     histogram = class_histogram(classifier, generated_images[:n_samples])
     report = SampleQuality(distance, references, histogram, class_entropy(histogram), n_samples)
     if verbose:

@@ -474,5 +474,6 @@ def convert_all(train_size):
         print(f"  {what:<18} converting every image {converting:5.2f} s, "
               f"load_fashion_mnist {loader:5.2f} s: {converting / loader:4.1f}x faster")
 
+
 if __name__ == "__main__":
     main()

@@ -11,7 +11,6 @@ Usage::
 from __future__ import annotations
 
 import json
-import os
 import time
 import weakref
 from pathlib import Path
@@ -22,7 +21,8 @@ import numpy as np
 from helpers.support.data import FILES, VALID_SIZE, FashionMNIST, load_fashion_mnist
 from helpers.support.paths import file_stamp, models_dir
 from helpers.support.presets import current_preset, preset_settings
-from helpers.support.training import RETRAIN_VARIABLE, save_atomically, shown_path
+from helpers.support.training import (RETRAIN_VARIABLE, save_atomically, shown_path,
+                                       write_atomically)
 
 CLASSIFIER_NAME = "sample_quality_classifier"
 FEATURES_LAYER = "features"
@@ -105,9 +105,8 @@ def classifier_accuracy(classifier: keras.Model, path: Path, data: FashionMNIST)
         pass  # no note, or a broken or stale one: measure
     _, accuracy = classifier.evaluate(_with_channel(data.X_test), data.y_test, batch_size=500,
                                       verbose=0)
-    partial = note.with_name(f".{note.name}.{os.getpid()}")
-    partial.write_text(json.dumps({"file": stamp, "test_accuracy": accuracy}))
-    os.replace(partial, note)  # whole, even with another process writing it too
+    write_atomically(note, lambda partial: partial.write_text(
+        json.dumps({"file": stamp, "test_accuracy": accuracy})))
     return accuracy
 
 

@@ -102,7 +102,7 @@ def read_idx(path: Path, magic: int, count: int) -> np.ndarray:
 
 
 # path -> (the file's mtime and size, its decoded array): a process decompresses each file
-# once, however many subsets it loads (decoding is most of a load's second). The arrays
+# once, however many subsets it loads (decoding is most of what a load costs). The arrays
 # are read-only views of the file's bytes, so no caller can change the cached copy.
 _DECODED: dict[Path, tuple[tuple[int, int], np.ndarray]] = {}
 

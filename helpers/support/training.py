@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -92,15 +93,21 @@ def load_saved(settings: Settings, name: str) -> keras.Model | None:
     return keras.models.load_model(path) if path.is_file() else None
 
 
-def save_atomically(model: keras.Model, path: Path) -> None:
-    """``model.save(path)`` through a file of its own, renamed into place: an interrupted
-    save, or another process saving the same model, never leaves a broken file there."""
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.keras")
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a file of its own beside ``path`` (same suffix), then rename it into
+    place: an interrupted write, or another process writing the same file, never leaves a
+    broken file there."""
+    partial = path.with_name(f".{path.stem}.{os.getpid()}{path.suffix}")
     try:
-        model.save(partial)
+        write(partial)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def save_atomically(model: keras.Model, path: Path) -> None:
+    """``model.save(path)`` through ``write_atomically``."""
+    write_atomically(path, model.save)
 
 
 def save_model(model: keras.Model, settings: Settings, name: str) -> Path:
